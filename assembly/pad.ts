@@ -1,0 +1,2 @@
+// Kernels of this family are being written; see src/kernels/contract.ts.
+export {};

@@ -1,0 +1,18 @@
+// The WASM backend's kernel table: the union of every family's bindings.
+import type { KernelTable } from '../../../kernels/contract.js';
+import type { WasmContext, WasmStorage } from '../storage.js';
+import { activationKernels } from './activation.js';
+import { convKernels } from './conv.js';
+import { elementwiseKernels } from './elementwise.js';
+import { normKernels } from './norm.js';
+import { padKernels } from './pad.js';
+
+export function wasmKernels(ctx: WasmContext): KernelTable<WasmStorage> {
+  return {
+    ...activationKernels(ctx),
+    ...convKernels(ctx),
+    ...normKernels(ctx),
+    ...padKernels(ctx),
+    ...elementwiseKernels(ctx),
+  };
+}

@@ -1,0 +1,16 @@
+import type { Storage } from '../backend.js';
+
+/** A float32 buffer in the WebAssembly heap, at byte offset `ptr`. */
+export interface WasmStorage extends Storage {
+  readonly backend: 'wasm';
+  readonly ptr: number;
+}
+
+/** What a family of kernel bindings gets to work with. */
+export interface WasmContext {
+  /** The module's exports: kernels take byte offsets and sizes. */
+  readonly exports: Record<string, unknown>;
+  /** Temporary workspace in the heap (for im2col and the like); free it before returning. */
+  scratch(bytes: number): number;
+  freeScratch(ptr: number): void;
+}

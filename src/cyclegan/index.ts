@@ -1,0 +1,2 @@
+// The CycleGAN models are being written.
+export {};

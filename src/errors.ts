@@ -1,0 +1,91 @@
+// Typed errors. Every error names what was wrong: the op, the argument, what was expected
+// and what was found, so a user can fix the call without reading our source.
+
+/** Base class of every error this library throws on purpose. */
+export class CycleGanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A tensor's shape does not fit what an op needs. */
+export class ShapeError extends CycleGanError {
+  constructor(
+    readonly op: string,
+    readonly arg: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`${op}: ${arg} must have shape ${expected}, got ${actual}`);
+  }
+}
+
+/** A tensor or array has a dtype the op does not take (only float32 is supported). */
+export class DTypeError extends CycleGanError {
+  constructor(
+    readonly op: string,
+    readonly arg: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`${op}: ${arg} must be ${expected}, got ${actual}`);
+  }
+}
+
+/** An attribute (stride, padding, eps, ...) or option has an invalid value. */
+export class AttributeError extends CycleGanError {
+  constructor(
+    readonly op: string,
+    readonly arg: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`${op}: ${arg} must be ${expected}, got ${actual}`);
+  }
+}
+
+/** A tensor was used after dispose(). */
+export class DisposedTensorError extends CycleGanError {
+  constructor(
+    readonly op: string,
+    readonly arg: string,
+  ) {
+    super(`${op}: ${arg} was disposed and cannot be used`);
+  }
+}
+
+/** No kernel for this op exists on the chosen backend. Never silently replaced by another backend. */
+export class KernelMissingError extends CycleGanError {
+  constructor(
+    readonly kernel: string,
+    readonly backend: string,
+  ) {
+    super(`kernel '${kernel}' is not implemented on the ${backend} backend`);
+  }
+}
+
+/** The requested backend cannot be created on this platform. */
+export class BackendUnavailableError extends CycleGanError {
+  constructor(
+    readonly backend: string,
+    readonly reason: string,
+  ) {
+    super(`backend '${backend}' is unavailable: ${reason}`);
+  }
+}
+
+/** A misuse of autograd, e.g. backward() twice through the same graph. */
+export class AutogradError extends CycleGanError {}
+
+/** A state_dict does not fit the module (missing, unexpected or mis-shaped keys). */
+export class StateDictError extends CycleGanError {
+  constructor(
+    message: string,
+    readonly missing: string[] = [],
+    readonly unexpected: string[] = [],
+    readonly mismatched: string[] = [],
+  ) {
+    super(message);
+  }
+}

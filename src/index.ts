@@ -1,0 +1,21 @@
+// Public API of cyclegan-engine.
+export { createEngine, Engine } from './engine.js';
+export type { BackendChoice, EngineOptions, MemoryInfo, DispatchReport, TensorOptions } from './engine.js';
+export { Tensor } from './tensor.js';
+export type { DType, GradNode } from './tensor.js';
+export type { Shape } from './shape.js';
+export * from './errors.js';
+export * from './ops/activation.js';
+export * from './ops/conv2d.js';
+export * from './ops/conv_transpose2d.js';
+export * from './ops/instance_norm.js';
+export * from './ops/pad.js';
+export * from './ops/upsample.js';
+export * from './ops/arithmetic.js';
+export * from './ops/reduce.js';
+export * from './ops/loss.js';
+export * from './ops/dropout.js';
+export * from './ops/adam.js';
+export * from './ops/data.js';
+export * from './nn/index.js';
+export * from './cyclegan/index.js';

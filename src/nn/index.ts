@@ -1,0 +1,2 @@
+// nn modules are being written.
+export {};

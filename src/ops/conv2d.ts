@@ -1,0 +1,2 @@
+// This op is being written; see src/kernels/contract.ts.
+export {};

@@ -1,0 +1,138 @@
+// Tensor: a shape, a float32 storage on one backend, and autograd bookkeeping.
+// Storages are reference-counted so that reshape/detach views share memory.
+import type { Storage } from './backends/backend.js';
+import type { Engine } from './engine.js';
+import { AutogradError, DisposedTensorError, ShapeError } from './errors.js';
+import { formatShape, numel, type Shape } from './shape.js';
+
+export type DType = 'float32';
+
+/** A storage shared by a tensor and its views; freed when the last one is disposed. */
+export interface SharedStorage {
+  storage: Storage;
+  refs: number;
+}
+
+/** The record autograd keeps for a tensor made by an op. */
+export interface GradNode {
+  readonly op: string;
+  readonly inputs: readonly (Tensor | null)[];
+  /** Returns one gradient per input (null where none); runs with grad recording off. */
+  readonly backward: (dy: Tensor) => (Tensor | null)[];
+  /** Tensors only the backward needs (e.g. saved statistics); freed with the node. */
+  readonly owned: Tensor[];
+  released: boolean;
+}
+
+export class Tensor {
+  readonly dtype: DType = 'float32';
+  readonly shape: readonly number[];
+  readonly size: number;
+  /** Gradient accumulated by backward() on a leaf tensor that requires grad. */
+  grad: Tensor | null = null;
+  /** Set on tensors made by an op while recording; null on leaves. */
+  gradFn: GradNode | null = null;
+  private _requiresGrad: boolean;
+  private _disposed = false;
+
+  /** @internal use engine.tensor() and the ops to make tensors */
+  constructor(
+    readonly engine: Engine,
+    /** @internal */ readonly _buf: SharedStorage,
+    shape: Shape,
+    requiresGrad = false,
+  ) {
+    this.shape = Object.freeze([...shape]);
+    this.size = numel(shape);
+    this._requiresGrad = requiresGrad;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The backend whose memory holds this tensor's data. */
+  get backend(): Storage['backend'] {
+    return this._buf.storage.backend;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (!this.isLeaf && !value) {
+      throw new AutogradError('requiresGrad can only be turned off on leaf tensors; use detach()');
+    }
+    this._requiresGrad = value;
+  }
+
+  /** Throws if the tensor was disposed; `op` and `arg` name the use in the error. */
+  assertAlive(op = 'tensor', arg = 'tensor'): void {
+    if (this._disposed) throw new DisposedTensorError(op, arg);
+  }
+
+  /** A copy of the values (NCHW order). Waits for queued GPU work. */
+  async data(): Promise<Float32Array> {
+    this.assertAlive('data', 'tensor');
+    return this.engine._read(this);
+  }
+
+  /** A copy of the values, read synchronously; throws where the backend cannot (WebGPU). */
+  dataSync(): Float32Array {
+    this.assertAlive('dataSync', 'tensor');
+    return this.engine._readSync(this);
+  }
+
+  /** The single value of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new ShapeError('item', 'tensor', 'one element', formatShape(this.shape));
+    return (await this.data())[0];
+  }
+
+  /** A tensor of another shape with the same elements, sharing storage (a view). */
+  reshape(shape: Shape): Tensor {
+    return this.engine._reshape(this, shape);
+  }
+
+  /** A view that shares storage but is cut from the graph (requiresGrad false). */
+  detach(): Tensor {
+    this.assertAlive('detach', 'tensor');
+    return this.engine._view(this, this.shape, false);
+  }
+
+  /** Computes gradients of this tensor with respect to every leaf that requires grad. */
+  backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
+    this.engine._backward(this, gradient, options.retainGraph ?? false);
+  }
+
+  /** Drops the accumulated gradient. */
+  zeroGrad(): void {
+    this.grad?.dispose();
+    this.grad = null;
+  }
+
+  /** Frees the tensor's storage (when no view still shares it). Calling twice is harmless. */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    this.engine._release(this);
+    if (this.gradFn) {
+      for (const t of this.gradFn.owned) t.dispose();
+    }
+  }
+
+  toString(): string {
+    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}, backend=${this.backend}${
+      this.requiresGrad ? ', requiresGrad' : ''
+    }${this._disposed ? ', disposed' : ''})`;
+  }
+}
