@@ -161,6 +161,31 @@ export class Engine {
     return (z ^ (z >>> 16)) >>> 0;
   }
 
+  /**
+   * Overwrites dst's values in place, keeping its identity (so optimizers and modules that
+   * hold it see the new values). Views of dst see them too.
+   */
+  assign(dst: Tensor, src: Tensor | Float32Array): void {
+    this.assertAlive();
+    dst.assertAlive('assign', 'dst');
+    let values: Float32Array;
+    if (src instanceof Float32Array) {
+      values = src;
+      if (values.length !== dst.size) {
+        throw new ShapeError('assign', 'src', `${dst.size} elements for ${formatShape(dst.shape)}`, `${values.length} elements`);
+      }
+    } else if (src instanceof Tensor) {
+      src.assertAlive('assign', 'src');
+      if (src.size !== dst.size) {
+        throw new ShapeError('assign', 'src', formatShape(dst.shape), formatShape(src.shape));
+      }
+      values = this._readSync(src);
+    } else {
+      throw new DTypeError('assign', 'src', 'a Tensor or a Float32Array', typeof src);
+    }
+    this.backendOf(dst).write(dst._buf.storage, values);
+  }
+
   // ------------------------------------------------------------------ scopes and grad mode
 
   /**
