@@ -6,8 +6,10 @@
 // where a plain f32 running sum loses the mean and E[x^2] - E[x]^2 loses the variance outright.
 // So: two passes (mean, then squared deviations from it), each summing short blocks in f32x4
 // lanes (fast, and a short f32 sum is exact enough) and folding every block into f64 lanes.
-// The second pass also sums the deviations themselves, to correct for the mean's f32 rounding
-// (the "corrected two-pass" variance of Chan, Golub and LeVeque).
+// The second pass also sums the deviations themselves: that sum is what the f32 rounding of the
+// mean lost, and correcting for it (the "corrected two-pass" algorithm of Chan, Golub and
+// LeVeque) keeps y and the variance accurate even for an offset 1e5 times the spread. The saved
+// mean is the f32 one; the backward recovers the same correction from x.
 
 /** Floats summed in f32x4 lanes before a block is folded into the f64 accumulators. */
 const BLOCK: i32 = 64;
@@ -16,6 +18,7 @@ const BLOCK: i32 = 64;
 // allocate a tuple; kernels run one at a time, so sharing them is safe.
 let accA: f64 = 0;
 let accB: f64 = 0;
+let accC: f64 = 0;
 
 /** Sum of the four f32 lanes of `a`, in f64. */
 @inline
@@ -69,34 +72,45 @@ function planeDeviations(p: usize, hw: i32, m: f32): void {
   accB = sq;
 }
 
-/** accA = sum of dy, accB = sum of dy * (x - m) over one plane of hw floats. */
+/**
+ * accA = sum of dy, accB = sum of dy * (x - m), accC = sum of (x - m) over one plane of hw
+ * floats (accC recovers the rounding of the saved f32 mean, as in the forward).
+ */
 function planeGradSums(dy: usize, x: usize, hw: i32, m: f32): void {
   const hw4 = hw & ~3;
   const mv = f32x4.splat(m);
   let s1: f64 = 0;
   let s2: f64 = 0;
+  let s3: f64 = 0;
   let i = 0;
   while (i < hw4) {
     const end = min(i + BLOCK, hw4);
     let a = f32x4.splat(0);
     let b = f32x4.splat(0);
+    let c = f32x4.splat(0);
     for (; i < end; i += 4) {
       const o = <usize>i << 2;
       const g = v128.load(dy + o);
+      const d = f32x4.sub(v128.load(x + o), mv);
       a = f32x4.add(a, g);
-      b = f32x4.add(b, f32x4.mul(g, f32x4.sub(v128.load(x + o), mv)));
+      b = f32x4.add(b, f32x4.mul(g, d));
+      c = f32x4.add(c, d);
     }
     s1 += hsum(a);
     s2 += hsum(b);
+    s3 += hsum(c);
   }
   for (; i < hw; i++) {
     const o = <usize>i << 2;
     const g = <f64>load<f32>(dy + o);
+    const d = <f64>(load<f32>(x + o) - m);
     s1 += g;
-    s2 += g * <f64>(load<f32>(x + o) - m);
+    s2 += g * d;
+    s3 += d;
   }
   accA = s1;
   accB = s2;
+  accC = s3;
 }
 
 /**
@@ -126,12 +140,15 @@ export function instanceNorm2d(
     planeSum(xp, hw);
     const m = <f32>(accA / <f64>hw);
     planeDeviations(xp, hw, m);
-    // Biased variance, corrected for the rounding of m (sum of deviations is ~0 exactly).
+    // Biased variance about the exact mean m + accA/hw, not about the rounded m.
     const var_ = max<f64>((accB - (accA * accA) / <f64>hw) / <f64>hw, 0);
     const inv = 1.0 / Math.sqrt(var_ + <f64>eps);
     store<f32>(mean + (<usize>pl << 2), m);
     store<f32>(invStd + (<usize>pl << 2), <f32>inv);
 
+    // m is the f32-rounded mean; r = mean(x - m) is what that rounding lost. Subtracting it
+    // after the exact x - m keeps y accurate even when the offset dwarfs the spread.
+    const r = <f32>(accA / <f64>hw);
     let scale = <f32>inv;
     let shift: f32 = 0;
     if (affine) {
@@ -139,18 +156,20 @@ export function instanceNorm2d(
       scale = <f32>(inv * <f64>load<f32>(weight + ch));
       shift = load<f32>(bias + ch);
     }
-    // (x - m) first: for x near m it is exact, so a large offset costs no accuracy.
+    // (x - m) first: for x near m it is exact (no cancellation, unlike x * scale - m * scale).
     const mv = f32x4.splat(m);
+    const rv = f32x4.splat(r);
     const sv = f32x4.splat(scale);
     const bv = f32x4.splat(shift);
     let i = 0;
     for (; i < hw4; i += 4) {
       const o = <usize>i << 2;
-      v128.store(yp + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + o), mv), sv), bv));
+      const d = f32x4.sub(f32x4.sub(v128.load(xp + o), mv), rv);
+      v128.store(yp + o, f32x4.add(f32x4.mul(d, sv), bv));
     }
     for (; i < hw; i++) {
       const o = <usize>i << 2;
-      store<f32>(yp + o, (load<f32>(xp + o) - m) * scale + shift);
+      store<f32>(yp + o, (load<f32>(xp + o) - m - r) * scale + shift);
     }
   }
 }
@@ -193,15 +212,19 @@ export function instanceNorm2dGrad(
       const inv = <f64>load<f32>(invStd + (<usize>pl << 2));
 
       planeGradSums(dyp, xp, hw, m);
+      // With r = mean(x - m), the plane's true mean is m + r: sum dy * (x - mean) = accB - r * accA.
+      const r = accC / fhw;
+      const sumDyD = accB - r * accA;
       sumDy += accA;
-      sumDyXhat += accB * inv;
+      sumDyXhat += sumDyD * inv;
       if (dx == 0) continue;
 
-      // dx = A * ((dy - mean(dy)) - (x - m) * K), factored so that a small dx is not the
-      // difference of two large rounded products.
+      // dx = A * ((dy - mean(dy)) - (x - m - r) * K), factored so that a small dx is not the
+      // difference of two large rounded products; r * K folds into the mean(dy) term.
       const A = <f32>(g * inv);
-      const mdy = <f32>(accA / fhw);
-      const K = <f32>((accB / fhw) * inv * inv);
+      const Kd = (sumDyD / fhw) * inv * inv;
+      const K = <f32>Kd;
+      const mdy = <f32>(accA / fhw - r * Kd);
       const av = f32x4.splat(A);
       const mdyv = f32x4.splat(mdy);
       const kv = f32x4.splat(K);

@@ -49,7 +49,7 @@ export interface KernelAttrs {
   // ---- instance norm over each (n, c) plane of hw elements, biased variance like PyTorch.
   /** ins [x, weight|null, bias|null] outs [y, mean [n*c], invStd [n*c]] */
   instanceNorm2d: { n: number; c: number; hw: number; eps: number; affine: boolean };
-  /** ins [dy, x, mean, invStd, weight|null] outs [dx, dweight|null, dbias|null] */
+  /** ins [dy, x, mean, invStd, weight|null] outs [dx|null, dweight|null, dbias|null]; null outputs are skipped */
   instanceNorm2dGrad: { n: number; c: number; hw: number; affine: boolean };
 
   // ---- pads: x [nc, h, w] -> y [nc, h+top+bottom, w+left+right]; grad maps dy back to dx.

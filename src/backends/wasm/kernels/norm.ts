@@ -11,7 +11,19 @@ export function normKernels(ctx: WasmContext): KernelTable<WasmStorage> {
   const k = ctx.exports as Record<string, Fn>;
   return {
     instanceNorm2d: ([x, weight, bias], [y, mean, invStd], a) =>
-      k.instanceNorm2d(x!.ptr, ptrOr0(weight), ptrOr0(bias), y!.ptr, mean!.ptr, invStd!.ptr, a.n, a.c, a.hw, a.eps, a.affine ? 1 : 0),
+      k.instanceNorm2d(
+        x!.ptr,
+        ptrOr0(weight),
+        ptrOr0(bias),
+        y!.ptr,
+        mean!.ptr,
+        invStd!.ptr,
+        a.n,
+        a.c,
+        a.hw,
+        a.eps,
+        a.affine ? 1 : 0,
+      ),
     // dx, dweight and dbias may each be null (not wanted); the kernel skips what is absent.
     instanceNorm2dGrad: ([dy, x, mean, invStd, weight], [dx, dweight, dbias], a) =>
       k.instanceNorm2dGrad(
