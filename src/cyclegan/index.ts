@@ -1,2 +1,6 @@
-// The CycleGAN models are being written.
-export {};
+// CycleGAN networks (PyTorch-GAN's layout) and their initialization.
+export { ResidualBlock } from './residual_block.js';
+export { GeneratorResNet } from './generator.js';
+export { Discriminator } from './discriminator.js';
+export { initWeightsNormal } from './init_weights.js';
+export type { InitWeightsNormalOptions } from './init_weights.js';
