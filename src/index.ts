@@ -19,3 +19,5 @@ export * from './ops/adam.js';
 export * from './ops/data.js';
 export * from './nn/index.js';
 export * from './cyclegan/index.js';
+export { Rng } from './random/rng.js';
+export type { RngState } from './random/rng.js';
