@@ -1,0 +1,45 @@
+// How a WebGPU kernel is described: one or more compute passes over WGSL files in kernels/.
+// The backend (src/backends/webgpu/) turns these descriptions into cached pipelines, bind
+// groups and dispatches; the kernel tables (src/backends/webgpu/kernels/*.ts) only describe.
+import type { KernelAttrs, KernelName } from '../../kernels/contract.js';
+
+/** A storage buffer bound to a pass: the kernel's input i, output i, or scratch buffer i. */
+export type WgslBinding =
+  | { kind: 'in'; index: number }
+  | { kind: 'out'; index: number }
+  | { kind: 'scratch'; index: number };
+
+export interface WgslPass {
+  /** File name in kernels/ without `.wgsl`; its name starts with the kernel's op name. */
+  shader: string;
+  /** Entry point; default 'main'. */
+  entryPoint?: string;
+  /**
+   * Values for the `{{NAME}}` placeholders in the shader (workgroup size, tile sizes, flags
+   * such as HAS_BIAS). They specialise the pipeline and are part of its cache key, so keep
+   * them to a few distinct values; sizes that vary per call belong in `params`.
+   */
+  defines?: Record<string, number | string>;
+  /** Storage buffers in @binding(0..k-1) order; @binding(k) is the uniform `Params`. */
+  bindings: WgslBinding[];
+  /**
+   * The uniform `Params` struct's fields in order, each 4 bytes (the shader declares
+   * their types); padded to 16 bytes by the backend.
+   */
+  params: { u32?: never; values: { type: 'u32' | 'i32' | 'f32'; value: number }[] };
+  /** Workgroup counts; each must be <= the device's maxComputeWorkgroupsPerDimension. */
+  workgroups: [number, number, number];
+}
+
+export interface WgslKernel<K extends KernelName> {
+  /** Sizes (in float32 elements) of temporary buffers the passes use, e.g. partial sums. */
+  scratch?(attrs: KernelAttrs[K]): number[];
+  /**
+   * The passes to run, in order. `present` says which optional inputs/outputs are non-null
+   * (absent ones are bound to a small dummy buffer).
+   */
+  passes(attrs: KernelAttrs[K], present: { inputs: boolean[]; outputs: boolean[] }): WgslPass[];
+}
+
+/** A table of WGSL kernels; a missing entry means the op runs on WASM (counted in the report). */
+export type WgslKernelTable = { [K in KernelName]?: WgslKernel<K> };
