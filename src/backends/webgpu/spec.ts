@@ -26,7 +26,7 @@ export interface WgslPass {
    * The uniform `Params` struct's fields in order, each 4 bytes (the shader declares
    * their types); padded to 16 bytes by the backend.
    */
-  params: { u32?: never; values: { type: 'u32' | 'i32' | 'f32'; value: number }[] };
+  params: { type: 'u32' | 'i32' | 'f32'; value: number }[];
   /** Workgroup counts; each must be <= the device's maxComputeWorkgroupsPerDimension. */
   workgroups: [number, number, number];
 }
