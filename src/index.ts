@@ -21,3 +21,4 @@ export * from './nn/index.js';
 export * from './cyclegan/index.js';
 export { Rng } from './random/rng.js';
 export type { RngState } from './random/rng.js';
+export * from './io/index.js';

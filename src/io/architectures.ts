@@ -1,0 +1,73 @@
+// The networks a weight file can rebuild, named by `kind`, with the options that construct
+// them. safetensors files written here carry { kind, options } in `__metadata__`; other files
+// have them inferred from their keys (keymap.ts).
+import type { Engine } from '../engine.js';
+import { GeneratorResNet } from '../cyclegan/generator.js';
+import { Discriminator } from '../cyclegan/discriminator.js';
+import { ResnetGenerator, type ResnetGeneratorOptions } from '../cyclegan/resnet_generator.js';
+import { NLayerDiscriminator, type NLayerDiscriminatorOptions } from '../cyclegan/nlayer_discriminator.js';
+import type { Module } from '../nn/module.js';
+import { ArchitectureError } from './errors.js';
+
+/** PyTorch-GAN's (the seed's) networks and the original CycleGAN's. */
+export type ModelSpec =
+  | { kind: 'GeneratorResNet'; options: { inputShape: [number, number, number]; nResidualBlocks: number } }
+  | { kind: 'Discriminator'; options: { inputShape: [number, number, number] } }
+  | { kind: 'ResnetGenerator'; options: ResnetGeneratorOptions }
+  | { kind: 'NLayerDiscriminator'; options: NLayerDiscriminatorOptions };
+
+export type ModelKind = ModelSpec['kind'];
+
+export type CycleGanModel = GeneratorResNet | Discriminator | ResnetGenerator | NLayerDiscriminator;
+
+export const MODEL_KINDS: readonly ModelKind[] = ['GeneratorResNet', 'Discriminator', 'ResnetGenerator', 'NLayerDiscriminator'];
+
+export function buildModel(engine: Engine, spec: ModelSpec): CycleGanModel {
+  switch (spec.kind) {
+    case 'GeneratorResNet':
+      return new GeneratorResNet(engine, spec.options.inputShape, spec.options.nResidualBlocks);
+    case 'Discriminator':
+      return new Discriminator(engine, spec.options.inputShape);
+    case 'ResnetGenerator':
+      return new ResnetGenerator(engine, spec.options);
+    case 'NLayerDiscriminator':
+      return new NLayerDiscriminator(engine, spec.options);
+    default:
+      throw new ArchitectureError(`unknown model kind ${JSON.stringify((spec as { kind: unknown }).kind)}; known: ${MODEL_KINDS.join(', ')}`);
+  }
+}
+
+/** The spec that rebuilds `model`, or null for a module this library cannot name. */
+export function specOf(model: Module): ModelSpec | null {
+  if (model instanceof ResnetGenerator) return { kind: 'ResnetGenerator', options: { ...model.config } };
+  if (model instanceof NLayerDiscriminator) return { kind: 'NLayerDiscriminator', options: { ...model.config } };
+  if (model instanceof GeneratorResNet) {
+    return { kind: 'GeneratorResNet', options: { inputShape: [...model.inputShape], nResidualBlocks: model.nResidualBlocks } };
+  }
+  if (model instanceof Discriminator) return { kind: 'Discriminator', options: { inputShape: [...model.inputShape] } };
+  return null;
+}
+
+/** Reads { kind, options } from safetensors metadata; null when absent. */
+export function specFromMetadata(metadata: Record<string, string>): ModelSpec | null {
+  const kind = metadata.kind;
+  if (kind === undefined) return null;
+  if (!(MODEL_KINDS as readonly string[]).includes(kind)) {
+    throw new ArchitectureError(`metadata names model kind ${JSON.stringify(kind)}; known: ${MODEL_KINDS.join(', ')}`, 'kind');
+  }
+  let options: unknown;
+  try {
+    options = JSON.parse(metadata.options ?? '{}');
+  } catch {
+    throw new ArchitectureError(`metadata 'options' is not JSON: ${JSON.stringify(metadata.options.slice(0, 80))}`, 'options');
+  }
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ArchitectureError("metadata 'options' must be a JSON object", 'options');
+  }
+  return { kind, options } as ModelSpec;
+}
+
+/** The metadata strings that make a file self-describing. */
+export function specToMetadata(spec: ModelSpec): Record<string, string> {
+  return { kind: spec.kind, options: JSON.stringify(spec.options) };
+}
