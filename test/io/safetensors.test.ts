@@ -152,7 +152,7 @@ describe('weight sources', () => {
   it('bytes at a non-zero offset of a larger buffer, an ArrayBuffer, a Blob and a Response all read the same', async () => {
     const big = new Uint8Array(file.length + 13);
     big.set(file, 13);
-    for (const source of [big.subarray(13), file.slice().buffer, new Blob([file]), new Response(file)]) {
+    for (const source of [big.subarray(13), file.slice().buffer, new Blob([file as Uint8Array<ArrayBuffer>]), new Response(file as Uint8Array<ArrayBuffer>)]) {
       const { tensors } = await loadWeights(source);
       expect(Array.from(tensors.w.data)).toEqual([1, -2, 3]);
     }
