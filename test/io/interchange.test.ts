@@ -39,9 +39,10 @@ interface CheckResult {
 const TOL = 1e-4;
 const torch = probeTorch();
 
-describe.runIf(!torch.ok && torch.required)('PyTorch availability', () => {
+describe('PyTorch availability', () => {
   it('CI=true requires torch for the interchange tests', () => {
-    throw new Error(torch.reason);
+    // Without CI the PyTorch tests below skip with the reason; CI must run them.
+    if (torch.required && !torch.ok) throw new Error(torch.reason);
   });
 });
 
