@@ -22,3 +22,4 @@ export * from './cyclegan/index.js';
 export { Rng } from './random/rng.js';
 export type { RngState } from './random/rng.js';
 export * from './io/index.js';
+export * from './data/index.js';

@@ -1,0 +1,121 @@
+// Procedural images of the built-in dataset. Both domains hold the same kinds of scenes
+// (1-3 circles, squares and triangles of saturated colours, at random places, sizes and
+// angles); they differ only in style:
+//   A: flat-filled shapes on a light background;
+//   B: the shapes filled with diagonal stripes (their colour alternating with a pale tint of
+//      it) on a dark background.
+// The background swap is a global colour change a generator picks up within tens of steps;
+// the stripes are a local texture that takes longer, so progress stays visible over a few
+// hundred steps. Shapes have the same distribution in both domains, so the only thing to
+// learn is the style. Each image is a pure function of (seed, split, domain, index).
+import { Rng } from '../random/rng.js';
+import type { RgbImage } from './image.js';
+
+export type BuiltinDomain = 'A' | 'B';
+type Rgb = [number, number, number];
+
+interface Shape {
+  inside(x: number, y: number): boolean;
+  color: Rgb;
+}
+
+/** Mixes integers into one 32-bit seed (murmur-style finaliser per word). */
+export function mixSeed(...words: number[]): number {
+  let h = 0x811c9dc5;
+  for (const w of words) {
+    for (const part of [w >>> 0, Math.floor(w / 4294967296) >>> 0]) {
+      h = Math.imul(h ^ part, 0x01000193);
+      h ^= h >>> 15;
+      h = Math.imul(h, 0x2c1b3c6d);
+      h ^= h >>> 12;
+    }
+  }
+  return h >>> 0;
+}
+
+function hsvToRgb(h: number, s: number, v: number): Rgb {
+  const f = (n: number): number => {
+    const k = (n + h * 6) % 6;
+    return 255 * (v - v * s * Math.max(0, Math.min(k, 4 - k, 1)));
+  };
+  return [f(5), f(3), f(1)];
+}
+
+function makeShape(rng: Rng, w: number, h: number): Shape {
+  const size = Math.min(w, h);
+  const r = (0.13 + 0.11 * rng.next()) * size;
+  const cx = r + rng.next() * (w - 2 * r);
+  const cy = r + rng.next() * (h - 2 * r);
+  const angle = rng.next() * 2 * Math.PI;
+  const kind = rng.nextInt(3);
+  const color = hsvToRgb(rng.next(), 0.7 + 0.3 * rng.next(), 0.75 + 0.25 * rng.next());
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  if (kind === 0) return { color, inside: (x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r };
+  if (kind === 1) {
+    const half = 0.886 * r; // same area as the circle of radius r
+    return {
+      color,
+      inside: (x, y) => {
+        const dx = x - cx;
+        const dy = y - cy;
+        return Math.abs(dx * cos + dy * sin) <= half && Math.abs(dy * cos - dx * sin) <= half;
+      },
+    };
+  }
+  const R = 1.3 * r; // equilateral triangle's circumradius
+  const vx = [0, 1, 2].map((k) => cx + R * Math.cos(angle + (2 * Math.PI * k) / 3));
+  const vy = [0, 1, 2].map((k) => cy + R * Math.sin(angle + (2 * Math.PI * k) / 3));
+  return {
+    color,
+    inside: (x, y) => {
+      // Counter-clockwise vertices: inside when left of (or on) every edge.
+      for (let k = 0; k < 3; k++) {
+        const j = (k + 1) % 3;
+        if ((vx[j] - vx[k]) * (y - vy[k]) - (vy[j] - vy[k]) * (x - vx[k]) < 0) return false;
+      }
+      return true;
+    },
+  };
+}
+
+/** Renders one image of a domain, 2x2 supersampled so edges and stripes are antialiased. */
+export function drawBuiltinImage(seed: number, split: 'train' | 'test', domain: BuiltinDomain, index: number, width: number, height: number): RgbImage {
+  const rng = new Rng(mixSeed(seed, split === 'train' ? 1 : 2, domain === 'A' ? 0xa : 0xb, index));
+  const striped = domain === 'B';
+  // Light background for A, dark for B, each with a slight random tint.
+  const base = striped ? 25 + 20 * rng.next() : 225 + 20 * rng.next();
+  const bg: Rgb = [0, 1, 2].map(() => base + (rng.next() - 0.5) * 16) as Rgb;
+  const shapes = Array.from({ length: 1 + rng.nextInt(3) }, () => makeShape(rng, width, height));
+  // Stripes: a fixed direction and a period tied to the image size (8 px at 64), random phase.
+  const period = Math.max(4, (8 * Math.min(width, height)) / 64);
+  const phase = rng.next() * period;
+  const pale = shapes.map((s) => s.color.map((c) => c + 0.75 * (255 - c)) as Rgb);
+
+  const out = new Uint8Array(width * height * 3);
+  const acc: Rgb = [0, 0, 0];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      acc[0] = acc[1] = acc[2] = 0;
+      for (let sy = 0.25; sy < 1; sy += 0.5) {
+        for (let sx = 0.25; sx < 1; sx += 0.5) {
+          const px = x + sx;
+          const py = y + sy;
+          let col = bg;
+          for (let k = shapes.length - 1; k >= 0; k--) {
+            if (!shapes[k].inside(px, py)) continue;
+            const band = (((px + py) / Math.SQRT2 + phase) / period) % 1;
+            col = striped && band >= 0.5 ? pale[k] : shapes[k].color;
+            break; // the last-drawn shape is on top
+          }
+          acc[0] += col[0];
+          acc[1] += col[1];
+          acc[2] += col[2];
+        }
+      }
+      const o = (y * width + x) * 3;
+      for (let c = 0; c < 3; c++) out[o + c] = Math.min(255, Math.max(0, Math.round(acc[c] / 4)));
+    }
+  }
+  return { data: out, width, height };
+}

@@ -1,0 +1,22 @@
+// Public surface of the data module: datasets, transforms, image codecs and conversions.
+export type { ImagePair, UnpairedDataset, DatasetOptions } from './dataset.js';
+export type { RawImage, DecodedImage, RgbImage } from './image.js';
+export { toRgb } from './image.js';
+export type { ImageInput, ImageSource } from './source_dataset.js';
+export { SourceDataset } from './source_dataset.js';
+export { InMemoryDataset } from './in_memory.js';
+export { loadFolderDataset, FolderDataset } from './folder.js';
+export type { FolderDatasetOptions, FolderLayout } from './folder.js';
+export { builtinDataset, BuiltinDataset } from './builtin.js';
+export type { BuiltinDatasetOptions } from './builtin.js';
+export type { BuiltinDomain } from './builtin_draw.js';
+export { bicubicResize } from './resize.js';
+export { transformImage, resizedSize } from './transforms.js';
+export type { SampleShape, TransformKind, TransformOptions } from './transforms.js';
+export { chwToRgba, rgbaToChw } from './convert.js';
+export { decodeImage, encodePng, sniffImageFormat } from './codec.js';
+export type { DecodeOptions, SniffedFormat } from './codec.js';
+export { decodeImageBrowser } from './codec_browser.js';
+export type { BrowserImageSource } from './codec_browser.js';
+export { BlobDataset } from './blob_dataset.js';
+export * from './errors.js';
