@@ -83,6 +83,9 @@ export function runBackward(engine: Engine, root: Tensor, gradient: Tensor | und
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
+      // g is owned here now (it may be a sum made by addInto): a rule that passes it on
+      // unchanged (add, reshape) must hand out a view, since g is disposed below.
+      handed.add(g);
       const node = t.gradFn;
       if (!node) {
         // A leaf: accumulate into .grad, which outlives any tidy() scope.

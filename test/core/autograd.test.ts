@@ -37,6 +37,26 @@ describe('autograd', () => {
     x.dispose();
   });
 
+  it('passes an accumulated gradient through add to both inputs (a residual connection)', () => {
+    const xv = seeded(6, 10);
+    const wv = seeded(6, 11);
+    const x = engine.tensor(xv, [6], { requiresGrad: true });
+    const w = engine.tensor(wv, [6], { requiresGrad: true });
+    // a feeds mul twice, so its gradient is a sum; add's backward then hands it to x and w.
+    engine.tidy(() => {
+      const a = add(x, w);
+      sum(mul(a, a)).backward();
+    });
+    const gx = x.grad!.dataSync();
+    const gw = w.grad!.dataSync();
+    xv.forEach((xi, i) => {
+      expect(gx[i]).toBeCloseTo(2 * (xi + wv[i]), 5);
+      expect(gw[i]).toBeCloseTo(2 * (xi + wv[i]), 5);
+    });
+    x.dispose();
+    w.dispose();
+  });
+
   it('records nothing under noGrad', () => {
     const x = engine.tensor(seeded(4, 4), [4], { requiresGrad: true });
     const y = engine.noGrad(() => relu(x));
