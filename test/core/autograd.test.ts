@@ -42,16 +42,17 @@ describe('autograd', () => {
     const wv = seeded(6, 11);
     const x = engine.tensor(xv, [6], { requiresGrad: true });
     const w = engine.tensor(wv, [6], { requiresGrad: true });
-    // a feeds mul twice, so its gradient is a sum; add's backward then hands it to x and w.
+    // a feeds relu and mul, so its gradient is a sum; add's backward then hands it to x and w.
     engine.tidy(() => {
       const a = add(x, w);
-      sum(mul(a, a)).backward();
+      sum(add(relu(a), mul(a, 3))).backward();
     });
     const gx = x.grad!.dataSync();
     const gw = w.grad!.dataSync();
     xv.forEach((xi, i) => {
-      expect(gx[i]).toBeCloseTo(2 * (xi + wv[i]), 5);
-      expect(gw[i]).toBeCloseTo(2 * (xi + wv[i]), 5);
+      const expected = (xi + wv[i] > 0 ? 1 : 0) + 3;
+      expect(gx[i]).toBeCloseTo(expected, 5);
+      expect(gw[i]).toBeCloseTo(expected, 5);
     });
     x.dispose();
     w.dispose();
