@@ -1,16 +1,35 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
-// ESM and CJS builds with their own declaration files (.d.ts / .d.cts).
-// The WebAssembly module is inlined by scripts/build-wasm.mjs as a generated TS module,
-// so nothing is fetched at run time and users never configure a .wasm path.
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'neutral',
-  splitting: false,
-  treeshake: true,
-});
+const pkg = JSON.parse(readFileSync('./package.json', 'utf8')) as { version: string };
+
+// The library: ESM and CJS builds with their own declaration files (.d.ts / .d.cts).
+// The WebAssembly module and the WGSL kernels are inlined by scripts/build-wasm.mjs as
+// generated TS modules, so nothing is fetched at run time and users never configure a path.
+// The CLI: one ESM file for Node with a shebang (the `cyclegan-engine` bin).
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    platform: 'neutral',
+    splitting: false,
+    treeshake: true,
+  },
+  {
+    entry: { cli: 'src/cli/bin.ts' },
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    // Only the first build cleans dist/, or the two would wipe each other's output.
+    clean: false,
+    target: 'es2022',
+    platform: 'node',
+    splitting: false,
+    treeshake: true,
+    define: { __CLI_VERSION__: JSON.stringify(pkg.version) },
+  },
+]);

@@ -1,0 +1,88 @@
+// `cyclegan-engine bench`: the benchmark suites (bench/run.mjs of a clone, as a child process)
+// and a training-step timing of CycleGAN on the chosen backend (works from the installed package).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { CycleGANTrainer } from '../../cyclegan/trainer.js';
+import type { BackendChoice } from '../../engine.js';
+import { CliError } from '../errors.js';
+import { makeEngine, parseBackend, parseIntOpt, type GlobalOptions } from '../common.js';
+
+interface BenchOptions {
+  quick?: boolean;
+  suites: boolean;
+  step: boolean;
+  size: number;
+  blocks: number;
+  steps: number;
+  backend: BackendChoice;
+}
+
+/** bench/run.mjs next to the package's dist/ (a clone), or null. */
+export function findBenchScript(): string | null {
+  const env = process.env.CYCLEGAN_BENCH_SCRIPT;
+  if (env) return existsSync(env) ? resolve(env) : null;
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const p of [join(here, '..', 'bench', 'run.mjs'), join(here, '..', '..', 'bench', 'run.mjs'), join(here, '..', '..', '..', 'bench', 'run.mjs')]) {
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+export function benchCommand(globals: () => GlobalOptions): Command {
+  return new Command('bench')
+    .description('run the kernel benchmark suites (bench/run.mjs, from a clone) and time CycleGAN training steps on the chosen backend')
+    .argument('[filter]', 'only suites cases whose name contains this')
+    .option('--quick', 'shorter suite runs')
+    .option('--no-suites', 'skip the kernel suites')
+    .option('--no-step', 'skip the training-step timing')
+    .option('--size <n>', 'image size of the training-step timing', parseIntOpt(32), 64)
+    .option('--blocks <n>', 'residual blocks of the training-step timing', parseIntOpt(0, 64), 3)
+    .option('--steps <n>', 'timed training steps (after one warm-up step)', parseIntOpt(1), 3)
+    .option('--backend <name>', 'auto, webgpu or wasm (the kernel suites run on wasm)', parseBackend, 'auto' as BackendChoice)
+    .action(async (filter: string | undefined, opts: BenchOptions) => {
+      const g = globals();
+      if (opts.suites) {
+        const script = findBenchScript();
+        if (!script) throw new CliError('bench: bench/run.mjs not found (the kernel suites ship with a clone of the repository, not the npm package); use --no-suites');
+        const args = [script, ...(opts.quick ? ['--quick'] : []), ...(filter ? [filter] : [])];
+        const code = await new Promise<number>((res, rej) => {
+          const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: dirname(dirname(script)) });
+          child.on('error', rej);
+          child.on('exit', (c, sig) => res(c ?? (sig ? 1 : 0)));
+        });
+        if (code !== 0) throw new CliError(`bench: ${script} exited with code ${code}`);
+      }
+      if (opts.step) {
+        const engine = await makeEngine(opts.backend);
+        try {
+          const trainer = new CycleGANTrainer(engine, { imgHeight: opts.size, imgWidth: opts.size, nResidualBlocks: opts.blocks, nEpochs: 1, decayEpoch: 0 });
+          try {
+            const n = 3 * opts.size * opts.size;
+            const a = engine.rand([1, 3, opts.size, opts.size]);
+            const b = engine.rand([1, 3, opts.size, opts.size]);
+            void n;
+            await trainer.step(a, b); // warm-up
+            const times: number[] = [];
+            for (let i = 0; i < opts.steps; i++) {
+              const t0 = performance.now();
+              await trainer.step(a, b);
+              times.push((performance.now() - t0) / 1000);
+            }
+            a.dispose();
+            b.dispose();
+            times.sort((x, y) => x - y);
+            const median = times[Math.floor(times.length / 2)];
+            const rows = [{ case: `CycleGAN training step ${opts.size}x${opts.size}, ${opts.blocks} blocks, batch 1`, backend: engine.backend, 'median s': median.toFixed(3), 'min s': times[0].toFixed(3), steps: times.length }];
+            if (!g.quiet) console.table(rows);
+          } finally {
+            trainer.dispose();
+          }
+        } finally {
+          engine.dispose();
+        }
+      }
+    });
+}

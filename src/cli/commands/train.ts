@@ -1,0 +1,142 @@
+// `cyclegan-engine train --data DIR`: PyTorch-GAN's cyclegan.py training on a folder dataset
+// (PyTorch-GAN layout train/A, train/B, ... or the original's trainA, trainB, ...), with its
+// options as flags. Ctrl-C stops at a step boundary and writes a checkpoint; --resume continues.
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { CycleGANTrainer } from '../../cyclegan/trainer.js';
+import type { CycleGANOptions } from '../../cyclegan/options.js';
+import { loadFolderDataset } from '../../data/folder.js';
+import type { BackendChoice } from '../../engine.js';
+import { makeEngine, parseBackend, parseFloatOpt, parseIntOpt, type GlobalOptions } from '../common.js';
+import { CliError } from '../errors.js';
+import { createProgress, formatSeconds, progressMode } from '../progress.js';
+import { runTraining } from '../training.js';
+
+interface TrainOptions {
+  data: string;
+  out: string;
+  resume?: string;
+  epoch: number;
+  nEpochs: number;
+  decayEpoch: number;
+  batchSize: number;
+  lr: number;
+  b1: number;
+  b2: number;
+  imgHeight: number;
+  imgWidth: number;
+  channels: number;
+  nResidualBlocks: number;
+  lambdaCyc: number;
+  lambdaId: number;
+  sampleInterval: number;
+  checkpointInterval: number;
+  seed: number;
+  backend: BackendChoice;
+}
+
+function parseCheckpointInterval(v: string): number {
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v) || (n !== -1 && n < 1)) throw new CliError(`--checkpoint-interval must be a positive integer or -1, got ${v}`, 2);
+  return n;
+}
+
+export function trainCommand(globals: () => GlobalOptions): Command {
+  const cmd = new Command('train')
+    .description("train a CycleGAN on a folder dataset with PyTorch-GAN's cyclegan.py options (Ctrl-C stops at a step boundary and writes a checkpoint)")
+    .requiredOption('--data <dir>', 'dataset folder: train/A, train/B (PyTorch-GAN) or trainA, trainB (original CycleGAN); test split optional')
+    .option('-o, --out <dir>', 'output folder (samples, checkpoint, weights, loss chart)', 'cyclegan-train')
+    .option('--resume <checkpoint>', 'continue from a training checkpoint (its options win over the flags below)')
+    .option('--epoch <n>', 'epoch to start training from', parseIntOpt(0), 0)
+    .option('--n-epochs <n>', 'number of epochs of training', parseIntOpt(1), 200)
+    .option('--decay-epoch <n>', 'epoch from which to start lr decay', parseIntOpt(0), 100)
+    .option('--batch-size <n>', 'size of the batches', parseIntOpt(1), 1)
+    .option('--lr <x>', 'adam: learning rate', parseFloatOpt(0), 0.0002)
+    .option('--b1 <x>', 'adam: decay of first order momentum of gradient', parseFloatOpt(0), 0.5)
+    .option('--b2 <x>', 'adam: decay of second order momentum of gradient', parseFloatOpt(0), 0.999)
+    .option('--img-height <n>', 'size of image height (a multiple of 16)', parseIntOpt(16), 256)
+    .option('--img-width <n>', 'size of image width (a multiple of 16)', parseIntOpt(16), 256)
+    .option('--channels <n>', 'number of image channels (3 or 1)', parseIntOpt(1, 3), 3)
+    .option('--n-residual-blocks <n>', 'number of residual blocks in generator', parseIntOpt(0, 64), 9)
+    .option('--lambda-cyc <x>', 'cycle loss weight', parseFloatOpt(0), 10.0)
+    .option('--lambda-id <x>', 'identity loss weight', parseFloatOpt(0), 5.0)
+    .option('--sample-interval <n>', 'interval (batches) between sample grids', parseIntOpt(1), 100)
+    .option('--checkpoint-interval <n>', 'interval (epochs) between checkpoints, -1 for only at the end or on Ctrl-C', parseCheckpointInterval, -1)
+    .option('--seed <n>', 'seed of the weights, shuffling and replay buffers', parseIntOpt(0, 0xffffffff), 0)
+    .option('--backend <name>', 'auto, webgpu or wasm', parseBackend, 'auto' as BackendChoice);
+  cmd.action(async (opts: TrainOptions) => runTrain(opts, globals(), (k) => cmd.getOptionValueSource(k) === 'cli'));
+  return cmd;
+}
+
+async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: string) => boolean): Promise<void> {
+  const say = (line: string): void => {
+    if (!g.quiet) process.stdout.write(`${line}\n`);
+  };
+  if (opts.channels !== 1 && opts.channels !== 3) throw new CliError(`--channels must be 3 or 1, got ${opts.channels}`, 2);
+  const out = resolve(opts.out);
+  const checkpoint = join(out, 'checkpoint.safetensors');
+  // Without --resume the dataset is opened (and every file checked) before the engine starts.
+  const shape0 = { imgHeight: opts.imgHeight, imgWidth: opts.imgWidth, channels: opts.channels as 1 | 3 };
+  const early = opts.resume ? null : await loadFolderDataset(resolve(opts.data), { ...shape0, mode: 'train' });
+  const engine = await makeEngine(opts.backend, opts.seed);
+  try {
+    let trainer: CycleGANTrainer;
+    if (opts.resume) {
+      const overrides: Pick<CycleGANOptions, 'sampleInterval' | 'checkpointInterval'> = {};
+      if (given('sampleInterval')) overrides.sampleInterval = opts.sampleInterval;
+      if (given('checkpointInterval')) overrides.checkpointInterval = opts.checkpointInterval;
+      trainer = await CycleGANTrainer.resume(engine, resolve(opts.resume), overrides);
+    } else {
+      trainer = new CycleGANTrainer(engine, {
+        epoch: opts.epoch,
+        nEpochs: opts.nEpochs,
+        decayEpoch: opts.decayEpoch,
+        batchSize: opts.batchSize,
+        lr: opts.lr,
+        b1: opts.b1,
+        b2: opts.b2,
+        imgHeight: opts.imgHeight,
+        imgWidth: opts.imgWidth,
+        channels: opts.channels,
+        nResidualBlocks: opts.nResidualBlocks,
+        lambdaCyc: opts.lambdaCyc,
+        lambdaId: opts.lambdaId,
+        sampleInterval: opts.sampleInterval,
+        checkpointInterval: opts.checkpointInterval,
+        seed: opts.seed,
+      });
+    }
+    try {
+      const o = trainer.options;
+      const shape = { imgHeight: o.imgHeight, imgWidth: o.imgWidth, channels: o.channels as 1 | 3 };
+      const dataset = early ?? (await loadFolderDataset(resolve(opts.data), { ...shape, mode: 'train' }));
+      let sampleDataset;
+      try {
+        sampleDataset = await loadFolderDataset(resolve(opts.data), { ...shape, mode: 'test', transform: 'eval' });
+      } catch {
+        sampleDataset = undefined; // no test split: samples come from the training set
+      }
+      say(
+        `train: ${dataset.layout} layout, ${dataset.files.A.length} A and ${dataset.files.B.length} B images; ` +
+          `${o.imgHeight}x${o.imgWidth}, ${o.nResidualBlocks} residual blocks, epochs ${trainer.epoch}..${o.nEpochs}` +
+          `${opts.resume ? ` (resumed at epoch ${trainer.epoch}, batch ${trainer.batch})` : ''} on ${engine.backend}; writing into ${out}`,
+      );
+      const progress = createProgress(progressMode(!!g.quiet));
+      const run = await runTraining({ trainer, dataset, sampleDataset, out, progress, checkpoint, title: 'train' });
+      say('');
+      say(
+        `train: ${run.result.status === 'completed' ? 'completed' : 'stopped'} at epoch ${run.result.epoch}, batch ${run.result.batch}; ` +
+          `${run.losses.length} steps in ${formatSeconds(run.totalSeconds)}, ${run.meanStepSeconds.toFixed(3)} s per step`,
+      );
+      if (run.result.checkpointWritten) say(`  checkpoint: ${checkpoint} (continue with --resume ${checkpoint})`);
+      say(`  samples: ${join(out, 'samples')}/ (${run.files.samples.length} files)`);
+      say(`  loss chart: ${run.files.chart}`);
+      say(`  weights: ${run.files.weights.join(', ')}`);
+      if (run.interrupted) process.exitCode = 130;
+    } finally {
+      trainer.dispose();
+    }
+  } finally {
+    engine.dispose();
+  }
+}
