@@ -1,27 +1,55 @@
 // The engine: owns the backends, creates tensors, runs kernels (choosing a backend per op),
 // records autograd nodes, and keeps memory and dispatch statistics.
-import type { AnyBackend as Backend, BackendName, Storage } from './backends/backend.js';
-import { WasmBackend } from './backends/wasm/backend.js';
+//
+// Dispatch (DESIGN.md section 3): with WebGPU active, every op goes to the WebGPU backend,
+// which runs it on the GPU or, when the GPU cannot (no WGSL kernel, a buffer over a device
+// limit, a missing feature, a failed pipeline), on WASM inside its ordered stream, with the
+// inputs read back and the outputs uploaded (counted per kernel in dispatchReport()). Under
+// 'webgpu' such an op throws instead. When the device is lost, every live tensor moves to
+// WASM (src/backends/webgpu/recovery.ts) and the engine goes on there.
+import type { AnyBackend as Backend, BackendMemory, BackendName, Storage } from './backends/backend.js';
+import type { WasmBackend } from './backends/wasm/backend.js';
+import type { WebGpuBackend } from './backends/webgpu/backend.js';
+import type { WebGpuOptions } from './backends/webgpu/gpu.js';
+import { LossState } from './backends/webgpu/recovery.js';
+import type { WebGpuStorage } from './backends/webgpu/storage.js';
+import { DispatchStats, openBackends, type BackendChoice, type BackendSelection, type DispatchReport } from './dispatch.js';
 import type { KernelAttrs, KernelName } from './kernels/contract.js';
 import {
   AttributeError,
-  BackendUnavailableError,
   CycleGanError,
   DTypeError,
   KernelMissingError,
   ShapeError,
 } from './errors.js';
 import { formatShape, isValidShape, numel, type Shape } from './shape.js';
-import { Tensor, type GradNode } from './tensor.js';
+import { Tensor, type GradNode, type SharedStorage } from './tensor.js';
 import { runBackward } from './autograd.js';
 
-export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+export type { BackendChoice, BackendSelection, DispatchReport, KernelDispatch } from './dispatch.js';
+export type { WebGpuOptions } from './backends/webgpu/gpu.js';
+export type { DeviceLossInfo } from './backends/webgpu/errors.js';
 
 export interface EngineOptions {
-  /** 'auto' (default) picks the best available backend; 'wasm' and 'webgpu' insist on one. */
+  /**
+   * 'auto' (default) uses WebGPU when requestAdapter() gives an adapter and a device, running
+   * per op on WASM what the GPU cannot, else WASM. 'wasm' and 'webgpu' insist on one (an op
+   * the GPU cannot run throws under 'webgpu').
+   */
   backend?: BackendChoice;
   /** Seed of the engine's random stream (randn, dropout); default 0. */
   seed?: number;
+  /** Options of the WebGPU backend. */
+  webgpu?: WebGpuOptions;
+}
+
+export interface BackendMemoryInfo extends BackendMemory {
+  /** buffers kept for reuse (WebGPU) */
+  pooledBuffers?: number;
+  /** host bytes of device-loss copies (WebGPU) */
+  shadowBytes?: number;
+  /** bytes of tensors over maxBufferSize kept on the host (WebGPU) */
+  hostResidentBytes?: number;
 }
 
 export interface MemoryInfo {
@@ -29,15 +57,8 @@ export interface MemoryInfo {
   liveTensors: number;
   /** bytes held by live tensor storages, over all backends */
   liveBytes: number;
-  /** per backend: live bytes, bytes pooled for reuse, bytes reserved */
-  backends: Partial<Record<BackendName, { liveBytes: number; pooledBytes: number; reservedBytes: number }>>;
-}
-
-export interface DispatchReport {
-  /** per kernel: how many calls ran on each backend */
-  kernels: Record<string, Partial<Record<BackendName, number>>>;
-  /** bytes copied between backends */
-  bytesMoved: number;
+  /** per backend: live bytes, bytes pooled for reuse, bytes reserved, pooled buffers */
+  backends: Partial<Record<BackendName, BackendMemoryInfo>>;
 }
 
 export interface TensorOptions {
@@ -49,26 +70,30 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   if (choice !== 'auto' && choice !== 'wasm' && choice !== 'webgpu') {
     throw new AttributeError('createEngine', 'backend', "'auto', 'webgpu' or 'wasm'", JSON.stringify(choice));
   }
-  if (choice === 'webgpu') {
-    throw new BackendUnavailableError('webgpu', 'the WebGPU backend is not part of this build yet; use wasm or auto');
-  }
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new AttributeError('createEngine', 'seed', 'an integer in [0, 2^32)', String(seed));
   }
-  const wasm = await WasmBackend.create();
-  return new Engine([wasm], seed);
+  if (options.webgpu !== undefined && (options.webgpu === null || typeof options.webgpu !== 'object')) {
+    throw new AttributeError('createEngine', 'webgpu', 'an object of WebGPU options', String(options.webgpu));
+  }
+  const opened = await openBackends(choice, options.webgpu);
+  return new Engine(opened.backends, seed, { fallback: choice === 'auto', selection: opened.selection });
 }
 
 export class Engine {
-  /** The backend ops prefer; ops fall back per kernel when it lacks one. */
-  readonly backend: BackendName;
   private readonly backends: Map<BackendName, Backend>;
+  private active: BackendName;
+  private readonly gpu: WebGpuBackend | null;
+  private readonly wasm: WasmBackend | null;
+  /** 'auto': an op the GPU cannot run goes to WASM; 'webgpu': it throws. */
+  private readonly fallback: boolean;
+  private readonly selection: BackendSelection;
   private readonly scopes: Set<Tensor>[] = [];
   private noGradDepth = 0;
   private live = new Set<Tensor>();
-  private readonly calls = new Map<string, Partial<Record<BackendName, number>>>();
-  private bytesMoved = 0;
+  private readonly stats = new DispatchStats();
+  private readonly loss = new LossState();
   private rngCounter = 0;
   private disposed = false;
 
@@ -76,9 +101,35 @@ export class Engine {
   constructor(
     backends: Backend[],
     private readonly seed: number,
+    options: { fallback?: boolean; selection?: BackendSelection } = {},
   ) {
     this.backends = new Map(backends.map((b) => [b.name, b]));
-    this.backend = backends[0].name;
+    this.active = backends[0].name;
+    this.gpu = (this.backends.get('webgpu') as WebGpuBackend | undefined) ?? null;
+    this.wasm = (this.backends.get('wasm') as WasmBackend | undefined) ?? null;
+    this.fallback = options.fallback ?? true;
+    this.selection = options.selection ?? { requested: this.active };
+    if (this.gpu) {
+      // The device is gone: every live tensor moves to WASM, and the engine goes on there.
+      this.gpu.onLoss = (reason) => {
+        const buffers = new Set<SharedStorage>();
+        for (const t of this.live) buffers.add(t._buf);
+        const error = this.loss.onLost(buffers, this.gpu!, this.wasm, reason);
+        this.stats.moved(this.loss.info!.bytesMoved);
+        if (this.wasm) this.active = 'wasm';
+        return error;
+      };
+      this.gpu.onPipelineFailure = (kernel, reason, bytes) => {
+        if (!this.fallback || !this.wasm?.kernels[kernel]) return false;
+        this.stats.recount(kernel, bytes, reason);
+        return true;
+      };
+    }
+  }
+
+  /** The backend ops run on: 'webgpu', or 'wasm' (also after a lost device). */
+  get backend(): BackendName {
+    return this.active;
   }
 
   // ------------------------------------------------------------------ tensor creation
@@ -104,6 +155,7 @@ export class Engine {
         `${values.length} elements`,
       );
     }
+    this.loss.deliver();
     const t = this.allocTensor(this.preferredBackend(), shape, options.requiresGrad ?? false);
     this.backendOf(t).write(t._buf.storage, values);
     return t;
@@ -179,11 +231,35 @@ export class Engine {
       if (src.size !== dst.size) {
         throw new ShapeError('assign', 'src', formatShape(dst.shape), formatShape(src.shape));
       }
-      values = this._readSync(src);
+      this.loss.deliver();
+      const backend = this.preferredBackend();
+      const from = this.storageOn(src, backend, 'assign', 'src');
+      if (backend === this.gpu) {
+        // Device to device, in stream order: no readback.
+        this.gpu.copy(from as WebGpuStorage, this.storageOn(dst, backend, 'assign', 'dst', true) as WebGpuStorage);
+        return;
+      }
+      values = backend.readSync(from)!;
     } else {
       throw new DTypeError('assign', 'src', 'a Tensor or a Float32Array', typeof src);
     }
-    this.backendOf(dst).write(dst._buf.storage, values);
+    this.loss.deliver();
+    const backend = this.preferredBackend();
+    backend.write(this.storageOn(dst, backend, 'assign', 'dst', true), values);
+  }
+
+  /**
+   * Resolves when every op enqueued so far has run (WebGPU work is asynchronous). It is also a
+   * sync point of device-loss recovery: what exists now survives a later loss.
+   */
+  async sync(): Promise<void> {
+    this.assertAlive();
+    if (this.active !== 'webgpu' || !this.gpu) return;
+    try {
+      await this.gpu.sync();
+    } catch (e) {
+      throw this.loss.delivered(e);
+    }
   }
 
   // ------------------------------------------------------------------ scopes and grad mode
@@ -250,27 +326,40 @@ export class Engine {
       counted.add(t._buf);
       liveBytes += t._buf.storage.numel * 4;
     }
-    for (const [name, b] of this.backends) backends[name] = b.memory();
+    for (const [name, b] of this.backends) backends[name] = { ...b.memory() };
     return { liveTensors: this.live.size, liveBytes, backends };
   }
 
+  /**
+   * Per kernel, how many calls ran on each backend, the bytes moved between backends and the
+   * reasons of WASM fallbacks; which backend is active and why; the device loss, if any.
+   * Counts of WebGPU work are final once it has run (after await data() or engine.sync()).
+   */
   dispatchReport(): DispatchReport {
-    const kernels: DispatchReport['kernels'] = {};
-    for (const [k, v] of this.calls) kernels[k] = { ...v };
-    return { kernels, bytesMoved: this.bytesMoved };
+    return {
+      backend: this.active,
+      selection: { ...this.selection },
+      kernels: this.stats.kernels(),
+      bytesMoved: this.stats.bytesMoved,
+      deviceLoss: this.loss.info ? { ...this.loss.info } : null,
+    };
   }
 
   resetDispatchReport(): void {
-    this.calls.clear();
-    this.bytesMoved = 0;
+    this.stats.reset();
   }
 
-  /** Frees every live tensor and the backends. The engine cannot be used afterwards. */
+  /** Frees every live tensor and the backends (destroying the WebGPU device). The engine cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
     for (const t of [...this.live]) t.dispose();
     for (const b of this.backends.values()) b.dispose();
     this.disposed = true;
+  }
+
+  /** The WebGPU device, for tests that lose it on purpose. @internal */
+  get _webgpuDevice(): unknown {
+    return this.gpu?.device ?? null;
   }
 
   get isDisposed(): boolean {
@@ -292,28 +381,31 @@ export class Engine {
     attrs: KernelAttrs[K],
   ): Tensor[] {
     this.assertAlive();
+    this.loss.deliver();
     const backend = this.preferredBackend();
+    const gpu = backend === this.gpu ? this.gpu : null;
     const fn = backend.kernels[kernel];
-    if (!fn) throw new KernelMissingError(kernel, backend.name);
+    if (!fn && !gpu) throw new KernelMissingError(kernel, backend.name);
     const ins = inputs.map((t, i) => {
       if (t === null) return null;
       t.assertAlive(op, `input ${i}`);
-      return this.storageOn(t, backend);
+      return this.storageOn(t, backend, op, `input ${i}`);
     });
     const outs: (Tensor | null)[] = outShapes.map((s) => (s ? this.allocTensor(backend, s, false) : null));
+    const outStorages = outs.map((t) => (t ? t._buf.storage : null));
     try {
-      fn(
-        ins,
-        outs.map((t) => (t ? t._buf.storage : null)),
-        attrs,
-      );
+      if (gpu) {
+        const r = gpu.dispatch(kernel, ins as (WebGpuStorage | null)[], outStorages as (WebGpuStorage | null)[], attrs, this.fallback);
+        if (kernel === 'fill') gpu.noteFill(outStorages[0] as WebGpuStorage, (attrs as KernelAttrs['fill']).value);
+        this.stats.count(kernel, r.ran, r.bytesMoved, r.reason);
+      } else {
+        fn!(ins, outStorages, attrs);
+        this.stats.count(kernel, backend.name);
+      }
     } catch (e) {
       for (const t of outs) t?.dispose();
       throw e;
     }
-    const counts = this.calls.get(kernel) ?? {};
-    counts[backend.name] = (counts[backend.name] ?? 0) + 1;
-    this.calls.set(kernel, counts);
     return outs as Tensor[];
   }
 
@@ -376,14 +468,22 @@ export class Engine {
 
   /** @internal */
   async _read(t: Tensor): Promise<Float32Array> {
-    return this.backendFor(t._buf.storage).read(t._buf.storage);
+    this.checkNotLost(t, 'data', 'tensor');
+    try {
+      return await this.backendFor(t._buf.storage).read(t._buf.storage);
+    } catch (e) {
+      throw this.loss.delivered(e);
+    }
   }
 
   /** @internal */
   _readSync(t: Tensor): Float32Array {
+    this.checkNotLost(t, 'dataSync', 'tensor');
     const data = this.backendFor(t._buf.storage).readSync(t._buf.storage);
     if (!data) {
-      throw new CycleGanError(`dataSync: the ${t.backend} backend cannot read synchronously; use await data()`);
+      throw new CycleGanError(
+        `dataSync: the tensor is on the ${t.backend} backend, whose results arrive asynchronously; use await data() (or engine.sync() first to wait for queued work)`,
+      );
     }
     return data;
   }
@@ -408,7 +508,7 @@ export class Engine {
   }
 
   private preferredBackend(): Backend {
-    return this.backends.get(this.backend)!;
+    return this.backends.get(this.active)!;
   }
 
   private backendOf(t: Tensor): Backend {
@@ -421,16 +521,39 @@ export class Engine {
     return b;
   }
 
-  /** The tensor's storage on `backend`; tensors of other engines are refused. */
-  private storageOn(t: Tensor, backend: Backend): Storage {
+  /**
+   * The tensor's storage on `backend`; tensors of other engines are refused. A WASM tensor
+   * needed on WebGPU is uploaded (and stays there, counted as moved); a tensor lost with the
+   * device throws DeviceLostError, except as the destination of an overwrite (`revive`).
+   */
+  private storageOn(t: Tensor, backend: Backend, op: string, arg: string, revive = false): Storage {
     if (t.engine !== this) {
       throw new CycleGanError('a tensor from another engine was passed to an op; tensors cannot be shared across engines');
     }
-    if (t._buf.storage.backend !== backend.name) {
-      // Only one backend exists in this build; moves come with the WebGPU backend.
-      throw new KernelMissingError('move', `${t._buf.storage.backend}->${backend.name}`);
+    const buf = t._buf;
+    if (buf.storage.backend === backend.name) return buf.storage;
+    const from = this.backendFor(buf.storage);
+    if (from === this.gpu && this.gpu.isLost) {
+      if (!revive) throw this.loss.lostTensor(op, arg);
+      this.gpu.free(buf.storage as WebGpuStorage);
+      buf.storage = backend.alloc(t.size);
+      return buf.storage;
     }
-    return t._buf.storage;
+    const values = from.readSync(buf.storage);
+    if (!values) {
+      throw new CycleGanError(`${op}: ${arg} is on the ${buf.storage.backend} backend and cannot be moved to ${backend.name} synchronously`);
+    }
+    const moved = backend.alloc(t.size);
+    backend.write(moved, values);
+    from.free(buf.storage);
+    buf.storage = moved;
+    this.stats.moved(t.size * 4);
+    return moved;
+  }
+
+  /** Throws DeviceLostError for a tensor whose contents went with the WebGPU device. */
+  private checkNotLost(t: Tensor, op: string, arg: string): void {
+    if (t._buf.storage.backend === 'webgpu' && this.gpu?.isLost) throw this.loss.lostTensor(op, arg);
   }
 
   private checkShape(op: string, shape: Shape): void {

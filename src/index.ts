@@ -35,3 +35,5 @@ export { CheckpointError, encodeCheckpoint, decodeCheckpoint } from './cyclegan/
 export type { TrainingState } from './cyclegan/checkpoint.js';
 export { generatorLosses, discriminatorLoss, ganLoss } from './cyclegan/losses.js';
 export * from './optim/index.js';
+export { DeviceLostError } from './backends/webgpu/errors.js';
+export type { BackendSelection, KernelDispatch, BackendMemoryInfo, WebGpuOptions, DeviceLossInfo } from './engine.js';

@@ -23,12 +23,12 @@ describe('createEngine', () => {
     await expect(createEngine({ backend: 'cuda' as never })).rejects.toThrow(/backend.*"cuda"/);
   });
 
-  it('refuses webgpu in this build rather than silently running on WASM', async () => {
-    await expect(createEngine({ backend: 'webgpu' })).rejects.toThrow(BackendUnavailableError);
+  it('refuses webgpu where there is no adapter rather than silently running on WASM', async () => {
+    await expect(createEngine({ backend: 'webgpu', webgpu: { gpu: null } })).rejects.toThrow(BackendUnavailableError);
   });
 
-  it('auto picks the WASM backend when no other is available', async () => {
-    const e = await createEngine();
+  it('auto picks the WASM backend when no WebGPU is available', async () => {
+    const e = await createEngine({ webgpu: { gpu: null } });
     expect(e.backend).toBe('wasm');
     e.dispose();
   });

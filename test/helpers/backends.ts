@@ -2,6 +2,8 @@
 // max|ours - torch| / (max|torch| + 1e-6) <= tol, for every output and gradient (DESIGN.md, section 5).
 // A new backend is one line here; CONFORMANCE_BACKENDS=wasm,webgpu narrows the list.
 
+import { webgpuConformance } from '../webgpu/availability.js';
+
 export type ConformanceBackend = 'wasm' | 'webgpu';
 
 export interface BackendSpec {
@@ -11,7 +13,7 @@ export interface BackendSpec {
 
 const ALL: BackendSpec[] = [
   { name: 'wasm', tol: 1e-4 },
-  // { name: 'webgpu', tol: 1e-3 },
+  ...(await webgpuConformance()),
 ];
 
 function selected(): BackendSpec[] {

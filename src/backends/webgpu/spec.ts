@@ -32,6 +32,8 @@ export interface WgslPass {
 }
 
 export interface WgslKernel<K extends KernelName> {
+  /** Device features the passes need (e.g. 'shader-f16'); without them the op runs on WASM. */
+  features?: string[];
   /** Sizes (in float32 elements) of temporary buffers the passes use, e.g. partial sums. */
   scratch?(attrs: KernelAttrs[K]): number[];
   /**
@@ -39,6 +41,10 @@ export interface WgslKernel<K extends KernelName> {
    * (absent ones are bound to a small dummy buffer).
    */
   passes(attrs: KernelAttrs[K], present: { inputs: boolean[]; outputs: boolean[] }): WgslPass[];
+  // The runtime (src/backends/webgpu/backend.ts) binds each storage with its exact size, so
+  // arrayLength() is the element count; a pass with a zero workgroup count is skipped; a
+  // `passes` that throws, a storage over maxStorageBufferBindingSize or more workgroups than
+  // maxComputeWorkgroupsPerDimension make the op run on WASM (auto) or fail (webgpu).
 }
 
 /** A table of WGSL kernels; a missing entry means the op runs on WASM (counted in the report). */

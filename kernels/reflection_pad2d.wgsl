@@ -1,0 +1,49 @@
+// reflectionPad2d: y[p, oi, oj] = x[p, reflect(oi - top, h), reflect(oj - left, w)] over [nc] planes,
+// reflecting without repeating the edge (PyTorch's ReflectionPad2d; pads are < the size). One
+// thread per output element, the 1-D grid folded into 2-D (maxComputeWorkgroupsPerDimension).
+
+const WG: u32 = {{WG}}u;
+
+struct Params {
+  total: u32,
+  h: i32,
+  w: i32,
+  left: i32,
+  top: i32,
+  oh: i32,
+  ow: i32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+fn reflectIndex(p: i32, size: i32) -> i32 {
+  if (p < 0) {
+    return -p;
+  }
+  if (p >= size) {
+    return 2 * (size - 1) - p;
+  }
+  return p;
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let i = cg_flat(wid, nwg, lid, WG);
+  if (i >= params.total) {
+    return;
+  }
+  let opl = u32(params.oh * params.ow);
+  let p = i / opl;
+  let rem = i32(i - p * opl);
+  let oi = rem / params.ow;
+  let oj = rem - oi * params.ow;
+  let si = reflectIndex(oi - params.top, params.h);
+  let sj = reflectIndex(oj - params.left, params.w);
+  y[i] = x[p * u32(params.h * params.w) + u32(si * params.w + sj)];
+}
