@@ -10,7 +10,11 @@ export type WgslBinding =
   | { kind: 'scratch'; index: number };
 
 export interface WgslPass {
-  /** File name in kernels/ without `.wgsl`; its name starts with the kernel's op name. */
+  /**
+   * File name in kernels/ without `.wgsl`, named after the op it computes. A kernel may run
+   * another op's shader when the computation is the same with roles swapped (convTranspose2d
+   * runs conv2d's shaders, as its AssemblyScript kernels reuse conv2d's routines).
+   */
   shader: string;
   /** Entry point; default 'main'. */
   entryPoint?: string;
