@@ -20,70 +20,21 @@ import struct
 import sys
 import zipfile
 from collections import OrderedDict
+from pathlib import Path
 
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'reference'))
+from pytorch_gan import Discriminator, GeneratorResNet  # noqa: E402  (the seed's models)
+
 torch.set_num_threads(1)
 
 # ---------------------------------------------------------------- the seed's models (PyTorch-GAN)
+# GeneratorResNet and Discriminator: test/reference/pytorch_gan.py (imported above).
 
-
-class ResidualBlock(nn.Module):
-    def __init__(self, in_features):
-        super().__init__()
-        self.block = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(in_features, in_features, 3), nn.InstanceNorm2d(in_features), nn.ReLU(inplace=True),
-            nn.ReflectionPad2d(1), nn.Conv2d(in_features, in_features, 3), nn.InstanceNorm2d(in_features),
-        )
-
-    def forward(self, x):
-        return x + self.block(x)
-
-
-class GeneratorResNet(nn.Module):
-    def __init__(self, input_shape, num_residual_blocks):
-        super().__init__()
-        channels = input_shape[0]
-        pad = 3  # DESIGN.md section 4: 3 rather than `channels` (the same for RGB)
-        out_features = 64
-        model = [nn.ReflectionPad2d(pad), nn.Conv2d(channels, out_features, 7), nn.InstanceNorm2d(out_features), nn.ReLU(inplace=True)]
-        in_features = out_features
-        for _ in range(2):
-            out_features *= 2
-            model += [nn.Conv2d(in_features, out_features, 3, stride=2, padding=1), nn.InstanceNorm2d(out_features), nn.ReLU(inplace=True)]
-            in_features = out_features
-        for _ in range(num_residual_blocks):
-            model += [ResidualBlock(out_features)]
-        for _ in range(2):
-            out_features //= 2
-            model += [nn.Upsample(scale_factor=2), nn.Conv2d(in_features, out_features, 3, stride=1, padding=1),
-                      nn.InstanceNorm2d(out_features), nn.ReLU(inplace=True)]
-            in_features = out_features
-        model += [nn.ReflectionPad2d(pad), nn.Conv2d(out_features, channels, 7), nn.Tanh()]
-        self.model = nn.Sequential(*model)
-
-    def forward(self, x):
-        return self.model(x)
-
-
-class Discriminator(nn.Module):
-    def __init__(self, input_shape):
-        super().__init__()
-        channels, height, width = input_shape
-
-        def block(i, o, normalize=True):
-            layers = [nn.Conv2d(i, o, 4, stride=2, padding=1)]
-            if normalize:
-                layers.append(nn.InstanceNorm2d(o))
-            layers.append(nn.LeakyReLU(0.2, inplace=True))
-            return layers
-
-        self.model = nn.Sequential(*block(channels, 64, normalize=False), *block(64, 128), *block(128, 256), *block(256, 512),
-                                   nn.ZeroPad2d((1, 0, 1, 0)), nn.Conv2d(512, 1, 4, padding=1))
-
-    def forward(self, img):
-        return self.model(img)
+# DESIGN.md section 4: the generator pads by 3 rather than `channels` (the same for RGB).
+GENERATOR_PAD = 3
 
 
 # ---------------------------------------------------------------- the original CycleGAN's (models/networks.py)
@@ -168,7 +119,7 @@ CASES = {
 
 def build(kind, o, track=False):
     if kind == 'GeneratorResNet':
-        return GeneratorResNet(o['inputShape'], o['nResidualBlocks'])
+        return GeneratorResNet(o['inputShape'], o['nResidualBlocks'], pad=GENERATOR_PAD)
     if kind == 'Discriminator':
         return Discriminator(o['inputShape'])
     if kind == 'ResnetGenerator':

@@ -21,140 +21,19 @@ import math
 import random
 import struct
 import sys
+from pathlib import Path
 
 import torch
-import torch.nn as nn
 
+# models.py and utils.py: test/reference/pytorch_gan.py. Its ReplayBuffer draws through
+# random.uniform / random.randint, which train() below replaces with the scripted sequences.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'reference'))
+from pytorch_gan import (  # noqa: E402
+    Discriminator, GeneratorResNet, LambdaLR, ReplayBuffer, weights_init_normal)
 
-# ----------------------------------------------------------------------------- models.py
-
-def weights_init_normal(m):
-    classname = m.__class__.__name__
-    if classname.find("Conv") != -1:
-        torch.nn.init.normal_(m.weight.data, 0.0, 0.02)
-        if hasattr(m, "bias") and m.bias is not None:
-            torch.nn.init.constant_(m.bias.data, 0.0)
-    elif classname.find("BatchNorm2d") != -1:
-        torch.nn.init.normal_(m.weight.data, 1.0, 0.02)
-        torch.nn.init.constant_(m.bias.data, 0.0)
-
-
-class ResidualBlock(nn.Module):
-    def __init__(self, in_features):
-        super(ResidualBlock, self).__init__()
-        self.block = nn.Sequential(
-            nn.ReflectionPad2d(1),
-            nn.Conv2d(in_features, in_features, 3),
-            nn.InstanceNorm2d(in_features),
-            nn.ReLU(inplace=True),
-            nn.ReflectionPad2d(1),
-            nn.Conv2d(in_features, in_features, 3),
-            nn.InstanceNorm2d(in_features),
-        )
-
-    def forward(self, x):
-        return x + self.block(x)
-
-
-class GeneratorResNet(nn.Module):
-    def __init__(self, input_shape, num_residual_blocks):
-        super(GeneratorResNet, self).__init__()
-        channels = input_shape[0]
-        out_features = 64
-        # PyTorch-GAN pads by `channels` (its issue #128); 3 here, the same for RGB (DESIGN.md).
-        model = [
-            nn.ReflectionPad2d(3),
-            nn.Conv2d(channels, out_features, 7),
-            nn.InstanceNorm2d(out_features),
-            nn.ReLU(inplace=True),
-        ]
-        in_features = out_features
-        for _ in range(2):
-            out_features *= 2
-            model += [
-                nn.Conv2d(in_features, out_features, 3, stride=2, padding=1),
-                nn.InstanceNorm2d(out_features),
-                nn.ReLU(inplace=True),
-            ]
-            in_features = out_features
-        for _ in range(num_residual_blocks):
-            model += [ResidualBlock(out_features)]
-        for _ in range(2):
-            out_features //= 2
-            model += [
-                nn.Upsample(scale_factor=2),
-                nn.Conv2d(in_features, out_features, 3, stride=1, padding=1),
-                nn.InstanceNorm2d(out_features),
-                nn.ReLU(inplace=True),
-            ]
-            in_features = out_features
-        model += [nn.ReflectionPad2d(3), nn.Conv2d(out_features, channels, 7), nn.Tanh()]
-        self.model = nn.Sequential(*model)
-
-    def forward(self, x):
-        return self.model(x)
-
-
-class Discriminator(nn.Module):
-    def __init__(self, input_shape):
-        super(Discriminator, self).__init__()
-        channels, height, width = input_shape
-        self.output_shape = (1, height // 2 ** 4, width // 2 ** 4)
-
-        def discriminator_block(in_filters, out_filters, normalize=True):
-            layers = [nn.Conv2d(in_filters, out_filters, 4, stride=2, padding=1)]
-            if normalize:
-                layers.append(nn.InstanceNorm2d(out_filters))
-            layers.append(nn.LeakyReLU(0.2, inplace=True))
-            return layers
-
-        self.model = nn.Sequential(
-            *discriminator_block(channels, 64, normalize=False),
-            *discriminator_block(64, 128),
-            *discriminator_block(128, 256),
-            *discriminator_block(256, 512),
-            nn.ZeroPad2d((1, 0, 1, 0)),
-            nn.Conv2d(512, 1, 4, padding=1)
-        )
-
-    def forward(self, img):
-        return self.model(img)
-
-
-# ----------------------------------------------------------------------------- utils.py
-
-class ReplayBuffer:
-    def __init__(self, max_size=50):
-        assert max_size > 0, "Empty buffer or trying to create a black hole. Be careful."
-        self.max_size = max_size
-        self.data = []
-
-    def push_and_pop(self, data):
-        to_return = []
-        for element in data.data:
-            element = torch.unsqueeze(element, 0)
-            if len(self.data) < self.max_size:
-                self.data.append(element)
-                to_return.append(element)
-            else:
-                if random.uniform(0, 1) > 0.5:
-                    i = random.randint(0, self.max_size - 1)
-                    to_return.append(self.data[i].clone())
-                    self.data[i] = element
-                else:
-                    to_return.append(element)
-        return torch.cat(to_return)
-
-
-class LambdaLR:
-    def __init__(self, n_epochs, offset, decay_start_epoch):
-        assert (n_epochs - decay_start_epoch) > 0, "Decay must start before the training session ends!"
-        self.n_epochs = n_epochs
-        self.offset = offset
-        self.decay_start_epoch = decay_start_epoch
-
-    def step(self, epoch):
-        return 1.0 - max(0, epoch + self.offset - self.decay_start_epoch) / (self.n_epochs - self.decay_start_epoch)
+# PyTorch-GAN pads the generator's 7x7 convolutions by `channels` (its issue #128); 3 here,
+# the same for RGB (DESIGN.md).
+GENERATOR_PAD = 3
 
 
 # ----------------------------------------------------------------------------- safetensors
@@ -193,8 +72,8 @@ def train(cfg, out):
     torch.manual_seed(cfg["seed"])
     channels, h, w = cfg["channels"], cfg["img_height"], cfg["img_width"]
     input_shape = (channels, h, w)
-    G_AB = GeneratorResNet(input_shape, cfg["n_residual_blocks"])
-    G_BA = GeneratorResNet(input_shape, cfg["n_residual_blocks"])
+    G_AB = GeneratorResNet(input_shape, cfg["n_residual_blocks"], pad=GENERATOR_PAD)
+    G_BA = GeneratorResNet(input_shape, cfg["n_residual_blocks"], pad=GENERATOR_PAD)
     D_A = Discriminator(input_shape)
     D_B = Discriminator(input_shape)
     for m in (G_AB, G_BA, D_A, D_B):
