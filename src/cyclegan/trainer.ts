@@ -8,34 +8,23 @@ import type { Engine } from '../engine.js';
 import { AttributeError, CycleGanError, ShapeError } from '../errors.js';
 import { concat } from '../ops/data.js';
 import { Rng } from '../random/rng.js';
-import type { UnpairedDataset } from '../data/dataset.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Adam } from '../optim/adam.js';
 import { LambdaLR, LambdaLRScheduler } from '../optim/lambda_lr.js';
-import type { Module } from '../nn/module.js';
 import { Discriminator } from './discriminator.js';
 import { GeneratorResNet } from './generator.js';
 import { initWeightsNormal } from './init_weights.js';
 import { average, discriminatorLoss, generatorLosses } from './losses.js';
-import { resolveOptions, TRAJECTORY_OPTIONS, type CycleGANOptions, type ResolvedCycleGANOptions } from './options.js';
+import { resolveOptions, type CycleGANOptions, type ResolvedCycleGANOptions } from './options.js';
 import { ReplayBuffer, RngReplayRandom, type ReplayRandom } from './replay_buffer.js';
 import { sampleGrid, type RgbaImage } from './sample_grid.js';
-import {
-  architectureDifferences,
-  BUFFER_NAMES,
-  CheckpointError,
-  decodeCheckpoint,
-  describeArchitecture,
-  encodeCheckpoint,
-  NETWORK_NAMES,
-  OPTIMIZER_NAMES,
-  readFileBytes,
-  writeFileAtomic,
-  type NetworkName,
-  type OptimizerName,
-  type TrainingState,
-} from './checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, NETWORK_NAMES, readFileBytes, writeFileAtomic, type TrainingState } from './checkpoint.js';
+import { fitTrainer, type FitOptions, type FitResult, type TrainingDataset } from './fit.js';
+import { applyState, captureState, networkOf, type RunPosition } from './trainer_state.js';
+
+export type { FitOptions, FitProgress, FitResult, SampleInfo, TrainingDataset } from './fit.js';
+export { permutation } from './fit.js';
 
 /** One step's losses, the quantities of the reference's log line. */
 export interface StepLosses {
@@ -47,68 +36,6 @@ export interface StepLosses {
 }
 
 export type Direction = 'AtoB' | 'BtoA';
-
-/** The dataset interface fit() reads: src/data's UnpairedDataset. */
-export type TrainingDataset = UnpairedDataset;
-
-export interface FitProgress {
-  /** The epoch being trained (absolute, like the reference's). */
-  epoch: number;
-  nEpochs: number;
-  /** The batch just done, 0-based within the epoch. */
-  batch: number;
-  /** Batches per epoch. */
-  batches: number;
-  /** Batches done over the whole run, this one included. */
-  batchesDone: number;
-  /** Batches left until nEpochs. */
-  batchesLeft: number;
-  losses: StepLosses;
-  /** The generators' learning rate for this epoch. */
-  lr: number;
-  /** Seconds this step took. */
-  stepSeconds: number;
-  /** Estimated seconds to the end (batches left times the smoothed step time). */
-  etaSeconds: number;
-}
-
-export interface SampleInfo {
-  epoch: number;
-  batch: number;
-  /** The reference's batches_done (epoch * batches + batch) that triggered the sample. */
-  batchesDone: number;
-}
-
-export interface FitOptions {
-  /** Called after every step (awaited). */
-  onProgress?: (progress: FitProgress) => void | Promise<void>;
-  /** Checked between steps; when aborted, fit writes a checkpoint (if configured) and returns. */
-  signal?: AbortSignal;
-  /**
-   * Where checkpoints go: a file path (Node; written atomically) or a function receiving the
-   * bytes. Written every `checkpointInterval` epochs, when aborted and at the end.
-   */
-  checkpoint?: string | ((bytes: Uint8Array) => void | Promise<void>);
-  /** Receives a sample grid every `sampleInterval` batches (the reference's sample_images). */
-  onSample?: (grid: RgbaImage, info: SampleInfo) => void | Promise<void>;
-  /** Where sample images come from (the reference uses the test split); default the training set. */
-  sampleDataset?: TrainingDataset;
-  /** Images per sample row (default 5, the reference's). */
-  sampleCount?: number;
-}
-
-export interface FitResult {
-  /** 'completed' when nEpochs were reached, 'aborted' when the signal stopped it. */
-  status: 'completed' | 'aborted';
-  /** Where training stands: the epoch, and batches done in it. */
-  epoch: number;
-  batch: number;
-  /** Steps this call took. */
-  steps: number;
-  /** Whether a checkpoint was written when fit returned. */
-  checkpointWritten: boolean;
-  lastLosses: StepLosses | null;
-}
 
 /** A 32-bit seed for stream `k` of a user's seed. */
 function mixSeed(seed: number, k: number): number {
@@ -137,10 +64,8 @@ export class CycleGANTrainer {
   /** Picks the images of sample grids, apart from the training stream. */
   readonly sampleRng: Rng;
   private _replayRandom: ReplayRandom;
-  private _epoch: number;
-  private _batch = 0;
-  private _steps = 0;
-  private epochOrder: number[] | null = null;
+  /** The epoch, batch, steps and epoch order: fit() and checkpoints read and write them. */
+  private readonly run: RunPosition;
   private disposed = false;
   private busy = false;
 
@@ -158,7 +83,7 @@ export class CycleGANTrainer {
     this.G_BA = new GeneratorResNet(engine, inputShape, o.nResidualBlocks);
     this.D_A = new Discriminator(engine, inputShape);
     this.D_B = new Discriminator(engine, inputShape);
-    NETWORK_NAMES.forEach((name, k) => initWeightsNormal(this.net(name), { seed: mixSeed(o.seed, k) }));
+    NETWORK_NAMES.forEach((name, k) => initWeightsNormal(networkOf(this, name), { seed: mixSeed(o.seed, k) }));
 
     const adam = { lr: o.lr, betas: [o.b1, o.b2] as [number, number], eps: 1e-8 };
     this.optimizerG = new Adam([...this.G_AB.parameters(), ...this.G_BA.parameters()], adam);
@@ -178,7 +103,7 @@ export class CycleGANTrainer {
     this._replayRandom = new RngReplayRandom(new Rng(mixSeed(o.seed, 11)));
     this.fakeABuffer = new ReplayBuffer(engine, o.bufferSize, this._replayRandom);
     this.fakeBBuffer = new ReplayBuffer(engine, o.bufferSize, this._replayRandom);
-    this._epoch = o.epoch;
+    this.run = { epoch: o.epoch, batch: 0, steps: 0, epochOrder: null };
   }
 
   /** Builds a trainer from a checkpoint (its options, weights and training state) on `engine`. */
@@ -187,7 +112,7 @@ export class CycleGANTrainer {
     const state = decodeCheckpoint(bytes, typeof source === 'string' ? source : 'checkpoint');
     const trainer = new CycleGANTrainer(engine, { ...state.options, ...overrides });
     try {
-      trainer.applyState(state, typeof source === 'string' ? source : 'checkpoint');
+      applyState(trainer, trainer.run, state, typeof source === 'string' ? source : 'checkpoint');
     } catch (e) {
       trainer.dispose();
       throw e;
@@ -199,17 +124,17 @@ export class CycleGANTrainer {
 
   /** The epoch being trained (absolute). */
   get epoch(): number {
-    return this._epoch;
+    return this.run.epoch;
   }
 
   /** Batches done in the current epoch. */
   get batch(): number {
-    return this._batch;
+    return this.run.batch;
   }
 
   /** Steps taken over the whole run (resumed runs included). */
   get steps(): number {
-    return this._steps;
+    return this.run.steps;
   }
 
   /** The generators' current learning rate. */
@@ -230,23 +155,6 @@ export class CycleGANTrainer {
     this._replayRandom = random;
     this.fakeABuffer.random = random;
     this.fakeBBuffer.random = random;
-  }
-
-  private net(name: NetworkName): Module {
-    return this[name];
-  }
-
-  private optimizer(name: OptimizerName): Adam {
-    return name === 'optimizer_G' ? this.optimizerG : name === 'optimizer_D_A' ? this.optimizerDA : this.optimizerDB;
-  }
-
-  private scheduler(name: OptimizerName): LambdaLRScheduler {
-    return name === 'optimizer_G' ? this.schedulerG : name === 'optimizer_D_A' ? this.schedulerDA : this.schedulerDB;
-  }
-
-  private optimizerParamNames(name: OptimizerName): string[] {
-    const nets: NetworkName[] = name === 'optimizer_G' ? ['G_AB', 'G_BA'] : name === 'optimizer_D_A' ? ['D_A'] : ['D_B'];
-    return nets.flatMap((n) => this.net(n).namedParameters().map(([k]) => `${n}.${k}`));
   }
 
   // ------------------------------------------------------------------------- training
@@ -309,7 +217,7 @@ export class CycleGANTrainer {
     }
     try {
       const v = await all!.data();
-      this._steps += 1;
+      this.run.steps += 1;
       return { lossD: v[0], lossG: v[1], lossGAN: v[2], lossCycle: v[3], lossIdentity: v[4] };
     } finally {
       all!.dispose();
@@ -338,9 +246,9 @@ export class CycleGANTrainer {
     this.schedulerG.step();
     this.schedulerDA.step();
     this.schedulerDB.step();
-    this._epoch += 1;
-    this._batch = 0;
-    this.epochOrder = null;
+    this.run.epoch += 1;
+    this.run.batch = 0;
+    this.run.epochOrder = null;
   }
 
   /**
@@ -351,116 +259,7 @@ export class CycleGANTrainer {
    */
   async fit(dataset: TrainingDataset, options: FitOptions = {}): Promise<FitResult> {
     this.assertUsable('fit');
-    this.checkDataset('fit', 'dataset', dataset);
-    if (options.sampleDataset) this.checkDataset('fit', 'sampleDataset', options.sampleDataset);
-    const { onProgress, signal, checkpoint, onSample, sampleCount = 5 } = options;
-    if (!Number.isInteger(sampleCount) || sampleCount < 1) {
-      throw new AttributeError('CycleGANTrainer.fit', 'sampleCount', 'an integer >= 1', String(sampleCount));
-    }
-    const o = this.options;
-    const n = dataset.length;
-    const batches = Math.ceil(n / o.batchSize);
-    if (this.epochOrder && this.epochOrder.length !== n) {
-      throw new CycleGanError(
-        `CycleGANTrainer.fit: the checkpoint was taken mid-epoch on a dataset of ${this.epochOrder.length} samples; this one has ${n}`,
-      );
-    }
-    const save = async (): Promise<boolean> => {
-      if (!checkpoint) return false;
-      if (typeof checkpoint === 'string') await this.saveCheckpoint(checkpoint);
-      else await checkpoint(await this.checkpointBytes());
-      return true;
-    };
-    let steps = 0;
-    let lastLosses: StepLosses | null = null;
-    let smoothed = 0;
-    const stop = async (): Promise<FitResult> => ({
-      status: 'aborted',
-      epoch: this._epoch,
-      batch: this._batch,
-      steps,
-      checkpointWritten: await save(),
-      lastLosses,
-    });
-
-    while (this._epoch < o.nEpochs) {
-      if (!this.epochOrder) this.epochOrder = permutation(n, this.dataRng);
-      while (this._batch < batches) {
-        if (signal?.aborted) return stop();
-        const t0 = now();
-        const start = this._batch * o.batchSize;
-        const indices = this.epochOrder.slice(start, Math.min(n, start + o.batchSize));
-        const losses = await this.stepOnSamples(dataset, indices, this.dataRng);
-        lastLosses = losses;
-        steps += 1;
-        const batch = this._batch;
-        const batchesDone = this._epoch * batches + batch; // the reference's batches_done
-        this._batch += 1;
-        const stepSeconds = (now() - t0) / 1000;
-        smoothed = smoothed === 0 ? stepSeconds : 0.9 * smoothed + 0.1 * stepSeconds;
-        const batchesLeft = o.nEpochs * batches - (batchesDone + 1);
-        if (onProgress) {
-          await onProgress({
-            epoch: this._epoch,
-            nEpochs: o.nEpochs,
-            batch,
-            batches,
-            batchesDone: batchesDone + 1,
-            batchesLeft,
-            losses,
-            lr: this.optimizerG.lr,
-            stepSeconds,
-            etaSeconds: batchesLeft * smoothed,
-          });
-        }
-        if (onSample && batchesDone % o.sampleInterval === 0) {
-          const grid = await this.sampleFrom(options.sampleDataset ?? dataset, sampleCount);
-          await onSample(grid, { epoch: this._epoch, batch, batchesDone });
-        }
-      }
-      const finished = this._epoch;
-      this.endEpoch();
-      if (o.checkpointInterval !== -1 && finished % o.checkpointInterval === 0 && this._epoch < o.nEpochs) {
-        if (signal?.aborted) return stop();
-        await save();
-      }
-    }
-    return { status: 'completed', epoch: this._epoch, batch: this._batch, steps, checkpointWritten: await save(), lastLosses };
-  }
-
-  /** Collates dataset samples into two [N, C, H, W] batches and steps on them. */
-  private async stepOnSamples(dataset: TrainingDataset, indices: number[], rng: Rng): Promise<StepLosses> {
-    const { a, b } = await this.collate(dataset, indices, rng);
-    const [c, h, w] = [this.options.channels, this.options.imgHeight, this.options.imgWidth];
-    const realA = this.engine.tensor(a, [indices.length, c, h, w]);
-    const realB = this.engine.tensor(b, [indices.length, c, h, w]);
-    try {
-      return await this.step(realA, realB);
-    } finally {
-      realA.dispose();
-      realB.dispose();
-    }
-  }
-
-  private async collate(dataset: TrainingDataset, indices: number[], rng: Rng): Promise<{ a: Float32Array; b: Float32Array }> {
-    const size = this.options.channels * this.options.imgHeight * this.options.imgWidth;
-    const a = new Float32Array(indices.length * size);
-    const b = new Float32Array(indices.length * size);
-    for (let k = 0; k < indices.length; k++) {
-      const pair = await dataset.get(indices[k], rng);
-      for (const [name, v, dst] of [['A', pair?.A, a], ['B', pair?.B, b]] as const) {
-        if (!(v instanceof Float32Array) || v.length !== size) {
-          throw new ShapeError(
-            'CycleGANTrainer.fit',
-            `dataset.get(${indices[k]}).${name}`,
-            `a Float32Array of ${size} values (CHW ${this.options.channels}x${this.options.imgHeight}x${this.options.imgWidth})`,
-            v instanceof Float32Array ? `${v.length} values` : typeof v,
-          );
-        }
-        dst.set(v, k * size);
-      }
-    }
-    return { a, b };
+    return fitTrainer(this, this.run, dataset, options);
   }
 
   // ------------------------------------------------------------------------- inference
@@ -527,52 +326,12 @@ export class CycleGANTrainer {
     }
   }
 
-  /** A sample grid of `count` random samples of `dataset`, drawn with the sample Rng. */
-  private async sampleFrom(dataset: TrainingDataset, count: number): Promise<RgbaImage> {
-    const k = Math.min(count, dataset.length);
-    const indices = permutation(dataset.length, this.sampleRng).slice(0, k);
-    const { a, b } = await this.collate(dataset, indices, this.sampleRng);
-    const shape = [k, this.options.channels, this.options.imgHeight, this.options.imgWidth];
-    const realA = this.engine.tensor(a, shape);
-    const realB = this.engine.tensor(b, shape);
-    try {
-      return await this.sampleImages(realA, realB);
-    } finally {
-      realA.dispose();
-      realB.dispose();
-    }
-  }
-
   // ------------------------------------------------------------------------- checkpoints
 
   /** The whole training state as plain values (weights and moments read from the backend). */
   async trainingState(): Promise<TrainingState> {
     this.assertUsable('checkpoint');
-    const networks = {} as TrainingState['networks'];
-    for (const name of NETWORK_NAMES) {
-      const out: TrainingState['networks'][NetworkName] = {};
-      for (const [k, t] of Object.entries(this.net(name).stateDict())) out[k] = { data: await t.data(), shape: [...t.shape] };
-      networks[name] = out;
-    }
-    const optimizers = {} as TrainingState['optimizers'];
-    const schedulers = {} as TrainingState['schedulers'];
-    for (const name of OPTIMIZER_NAMES) {
-      optimizers[name] = { params: this.optimizerParamNames(name), state: await this.optimizer(name).stateDict() };
-      schedulers[name] = this.scheduler(name).stateDict();
-    }
-    const replay = this._replayRandom instanceof RngReplayRandom ? this._replayRandom.getState() : null;
-    return {
-      options: { ...this.options },
-      networks,
-      optimizers,
-      schedulers,
-      epoch: this._epoch,
-      batch: this._batch,
-      epochOrder: this.epochOrder ? [...this.epochOrder] : null,
-      steps: this._steps,
-      rng: { data: this.dataRng.getState(), replay, sample: this.sampleRng.getState() },
-      buffers: { fake_A_buffer: await this.fakeABuffer.snapshot(), fake_B_buffer: await this.fakeBBuffer.snapshot() },
-    };
+    return captureState(this, this.run);
   }
 
   /** The checkpoint as safetensors bytes (for browsers: store them in IndexedDB, download them, ...). */
@@ -600,94 +359,7 @@ export class CycleGANTrainer {
     if (!(bytes instanceof Uint8Array)) {
       throw new AttributeError('CycleGANTrainer.loadCheckpoint', 'source', 'a file path or a Uint8Array', typeof source);
     }
-    this.applyState(decodeCheckpoint(bytes, label), label);
-  }
-
-  /** Validates everything first, then writes: a failure leaves the trainer as it was. */
-  private applyState(state: TrainingState, label: string): void {
-    const arch = architectureDifferences(state.options, this.options);
-    if (arch.length) {
-      throw new CheckpointError(
-        `${label} was saved by a trainer of another architecture (${describeArchitecture(state.options)}; this trainer: ` +
-          `${describeArchitecture(this.options)}): ${arch.join('; ')}. Build the trainer with the checkpoint's options, ` +
-          'or use CycleGANTrainer.resume(engine, checkpoint)',
-      );
-    }
-    const traj = TRAJECTORY_OPTIONS.filter((k) => state.options[k] !== this.options[k]).map(
-      (k) => `${k}: checkpoint ${state.options[k]}, trainer ${this.options[k]}`,
-    );
-    if (traj.length) {
-      throw new CheckpointError(
-        `${label} was saved with other training options (${traj.join('; ')}); resuming must use the same ones. ` +
-          'Use CycleGANTrainer.resume(engine, checkpoint) to take the checkpoint\'s options',
-      );
-    }
-    const apply: (() => void)[] = [];
-    for (const name of NETWORK_NAMES) {
-      const net = this.net(name);
-      const own = net.stateDict();
-      const given = state.networks[name];
-      const missing = Object.keys(own).filter((k) => !(k in given));
-      const extra = Object.keys(given).filter((k) => !(k in own));
-      const wrong = Object.keys(own).filter((k) => k in given && given[k].shape.join() !== own[k].shape.join());
-      if (missing.length || extra.length || wrong.length) {
-        throw new CheckpointError(
-          `${label}: network ${name} does not fit (${[
-            missing.length ? `missing ${missing.slice(0, 3).join(', ')}` : '',
-            extra.length ? `unexpected ${extra.slice(0, 3).join(', ')}` : '',
-            wrong.length ? `shape mismatch for ${wrong.slice(0, 3).join(', ')}` : '',
-          ]
-            .filter(Boolean)
-            .join('; ')})`,
-        );
-      }
-      apply.push(() => net.loadStateDict(given, { strict: true }));
-    }
-    for (const name of OPTIMIZER_NAMES) {
-      const saved = state.optimizers[name];
-      const expected = this.optimizerParamNames(name);
-      if (saved.params.join('\n') !== expected.join('\n')) {
-        throw new CheckpointError(`${label}: ${name}'s parameter list does not match this trainer's`);
-      }
-      try {
-        apply.push(this.optimizer(name).prepareLoad(saved.state, `${label}: ${name}`));
-        apply.push(this.scheduler(name).prepareLoad(state.schedulers[name], `${label}: ${name} scheduler`));
-      } catch (e) {
-        throw new CheckpointError((e as Error).message);
-      }
-    }
-    const shape = [1, this.options.channels, this.options.imgHeight, this.options.imgWidth];
-    const size = shape[1] * shape[2] * shape[3];
-    for (const name of BUFFER_NAMES) {
-      const imgs = state.buffers[name];
-      if (imgs.length > this.options.bufferSize || imgs.some((v) => v.length !== size)) {
-        throw new CheckpointError(`${label}: replay buffer ${name} does not fit (${imgs.length} images)`);
-      }
-    }
-    const { rng } = state;
-    for (const [k, s] of [['data', rng.data], ['sample', rng.sample], ['replay', rng.replay]] as const) {
-      if (s === null && k === 'replay') continue;
-      if (!Array.isArray(s) || s.length !== 4 || s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
-        throw new CheckpointError(`${label}: invalid ${k} random state`);
-      }
-    }
-    if (state.epoch < this.options.epoch || state.epoch > this.options.nEpochs) {
-      throw new CheckpointError(`${label}: epoch ${state.epoch} is outside [${this.options.epoch}, ${this.options.nEpochs}]`);
-    }
-    if (state.batch > 0 && state.epochOrder === null) {
-      throw new CheckpointError(`${label}: mid-epoch checkpoint without the epoch's sample order`);
-    }
-    // Everything fits: write.
-    for (const f of apply) f();
-    this.fakeABuffer.restore(state.buffers.fake_A_buffer, shape);
-    this.fakeBBuffer.restore(state.buffers.fake_B_buffer, shape);
-    this.dataRng.setState(rng.data);
-    this.sampleRng.setState(rng.sample);
-    if (rng.replay && this._replayRandom instanceof RngReplayRandom) this._replayRandom.setState(rng.replay);
-    this._epoch = state.epoch;
-    this._batch = state.batch;
-    this._steps = state.steps;
-    this.epochOrder = state.epochOrder ? [...state.epochOrder] : null;
+    applyState(this, this.run, decodeCheckpoint(bytes, label), label);
   }
 
   // ------------------------------------------------------------------------- lifetime
@@ -696,7 +368,7 @@ export class CycleGANTrainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const name of NETWORK_NAMES) this.net(name).dispose();
+    for (const name of NETWORK_NAMES) networkOf(this, name).dispose();
     this.optimizerG.dispose();
     this.optimizerDA.dispose();
     this.optimizerDB.dispose();
@@ -725,35 +397,4 @@ export class CycleGANTrainer {
     const ok = s.length === 4 && s[0] >= 1 && s[1] === o.channels && (!exactSize || (s[2] === o.imgHeight && s[3] === o.imgWidth));
     if (!ok) throw new ShapeError(`CycleGANTrainer.${what}`, arg, expected, formatShape(s));
   }
-
-  private checkDataset(what: string, arg: string, d: TrainingDataset): void {
-    const where = `CycleGANTrainer.${what}`;
-    if (!d || typeof d.get !== 'function') throw new AttributeError(where, arg, 'a dataset with length, channels, height, width and get()', String(d));
-    if (!Number.isInteger(d.length) || d.length < 1) throw new AttributeError(where, `${arg}.length`, 'an integer >= 1', String(d.length));
-    const o = this.options;
-    if (d.channels !== o.channels || d.height !== o.imgHeight || d.width !== o.imgWidth) {
-      throw new AttributeError(
-        where,
-        arg,
-        `images of ${o.channels}x${o.imgHeight}x${o.imgWidth} (channels x imgHeight x imgWidth of the trainer's options)`,
-        `${d.channels}x${d.height}x${d.width}`,
-      );
-    }
-  }
-}
-
-/** A uniformly random permutation of 0..n-1 (Fisher-Yates with the given Rng). */
-export function permutation(n: number, rng: Rng): number[] {
-  const p = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.nextInt(i + 1);
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
-}
-
-function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }

@@ -1,0 +1,236 @@
+// CycleGANTrainer.fit's loop: epoch ordering, batch collation, progress with an ETA, abort and
+// checkpoint writing, and sample grids. Functions taking the trainer and its run position; the
+// trainer's public methods (step, endEpoch, saveCheckpoint, sampleImages) do the work.
+import { AttributeError, CycleGanError, ShapeError } from '../errors.js';
+import type { Rng } from '../random/rng.js';
+import type { UnpairedDataset } from '../data/dataset.js';
+import type { RgbaImage } from './sample_grid.js';
+import type { CycleGANTrainer, StepLosses } from './trainer.js';
+import type { RunPosition } from './trainer_state.js';
+
+/** The dataset interface fit() reads: src/data's UnpairedDataset. */
+export type TrainingDataset = UnpairedDataset;
+
+export interface FitProgress {
+  /** The epoch being trained (absolute, like the reference's). */
+  epoch: number;
+  nEpochs: number;
+  /** The batch just done, 0-based within the epoch. */
+  batch: number;
+  /** Batches per epoch. */
+  batches: number;
+  /** Batches done over the whole run, this one included. */
+  batchesDone: number;
+  /** Batches left until nEpochs. */
+  batchesLeft: number;
+  losses: StepLosses;
+  /** The generators' learning rate for this epoch. */
+  lr: number;
+  /** Seconds this step took. */
+  stepSeconds: number;
+  /** Estimated seconds to the end (batches left times the smoothed step time). */
+  etaSeconds: number;
+}
+
+export interface SampleInfo {
+  epoch: number;
+  batch: number;
+  /** The reference's batches_done (epoch * batches + batch) that triggered the sample. */
+  batchesDone: number;
+}
+
+export interface FitOptions {
+  /** Called after every step (awaited). */
+  onProgress?: (progress: FitProgress) => void | Promise<void>;
+  /** Checked between steps; when aborted, fit writes a checkpoint (if configured) and returns. */
+  signal?: AbortSignal;
+  /**
+   * Where checkpoints go: a file path (Node; written atomically) or a function receiving the
+   * bytes. Written every `checkpointInterval` epochs, when aborted and at the end.
+   */
+  checkpoint?: string | ((bytes: Uint8Array) => void | Promise<void>);
+  /** Receives a sample grid every `sampleInterval` batches (the reference's sample_images). */
+  onSample?: (grid: RgbaImage, info: SampleInfo) => void | Promise<void>;
+  /** Where sample images come from (the reference uses the test split); default the training set. */
+  sampleDataset?: TrainingDataset;
+  /** Images per sample row (default 5, the reference's). */
+  sampleCount?: number;
+}
+
+export interface FitResult {
+  /** 'completed' when nEpochs were reached, 'aborted' when the signal stopped it. */
+  status: 'completed' | 'aborted';
+  /** Where training stands: the epoch, and batches done in it. */
+  epoch: number;
+  batch: number;
+  /** Steps this call took. */
+  steps: number;
+  /** Whether a checkpoint was written when fit returned. */
+  checkpointWritten: boolean;
+  lastLosses: StepLosses | null;
+}
+
+/**
+ * The body of CycleGANTrainer.fit (which checks the trainer is usable first): trains on
+ * `dataset` from `run`'s epoch and batch to nEpochs.
+ */
+export async function fitTrainer(trainer: CycleGANTrainer, run: RunPosition, dataset: TrainingDataset, options: FitOptions): Promise<FitResult> {
+  checkDataset(trainer, 'fit', 'dataset', dataset);
+  if (options.sampleDataset) checkDataset(trainer, 'fit', 'sampleDataset', options.sampleDataset);
+  const { onProgress, signal, checkpoint, onSample, sampleCount = 5 } = options;
+  if (!Number.isInteger(sampleCount) || sampleCount < 1) {
+    throw new AttributeError('CycleGANTrainer.fit', 'sampleCount', 'an integer >= 1', String(sampleCount));
+  }
+  const o = trainer.options;
+  const n = dataset.length;
+  const batches = Math.ceil(n / o.batchSize);
+  if (run.epochOrder && run.epochOrder.length !== n) {
+    throw new CycleGanError(
+      `CycleGANTrainer.fit: the checkpoint was taken mid-epoch on a dataset of ${run.epochOrder.length} samples; this one has ${n}`,
+    );
+  }
+  const save = async (): Promise<boolean> => {
+    if (!checkpoint) return false;
+    if (typeof checkpoint === 'string') await trainer.saveCheckpoint(checkpoint);
+    else await checkpoint(await trainer.checkpointBytes());
+    return true;
+  };
+  let steps = 0;
+  let lastLosses: StepLosses | null = null;
+  let smoothed = 0;
+  const stop = async (): Promise<FitResult> => ({
+    status: 'aborted',
+    epoch: run.epoch,
+    batch: run.batch,
+    steps,
+    checkpointWritten: await save(),
+    lastLosses,
+  });
+
+  while (run.epoch < o.nEpochs) {
+    if (!run.epochOrder) run.epochOrder = permutation(n, trainer.dataRng);
+    while (run.batch < batches) {
+      if (signal?.aborted) return stop();
+      const t0 = now();
+      const start = run.batch * o.batchSize;
+      const indices = run.epochOrder.slice(start, Math.min(n, start + o.batchSize));
+      const losses = await stepOnSamples(trainer, dataset, indices, trainer.dataRng);
+      lastLosses = losses;
+      steps += 1;
+      const batch = run.batch;
+      const batchesDone = run.epoch * batches + batch; // the reference's batches_done
+      run.batch += 1;
+      const stepSeconds = (now() - t0) / 1000;
+      smoothed = smoothed === 0 ? stepSeconds : 0.9 * smoothed + 0.1 * stepSeconds;
+      const batchesLeft = o.nEpochs * batches - (batchesDone + 1);
+      if (onProgress) {
+        await onProgress({
+          epoch: run.epoch,
+          nEpochs: o.nEpochs,
+          batch,
+          batches,
+          batchesDone: batchesDone + 1,
+          batchesLeft,
+          losses,
+          lr: trainer.optimizerG.lr,
+          stepSeconds,
+          etaSeconds: batchesLeft * smoothed,
+        });
+      }
+      if (onSample && batchesDone % o.sampleInterval === 0) {
+        const grid = await sampleFrom(trainer, options.sampleDataset ?? dataset, sampleCount);
+        await onSample(grid, { epoch: run.epoch, batch, batchesDone });
+      }
+    }
+    const finished = run.epoch;
+    trainer.endEpoch();
+    if (o.checkpointInterval !== -1 && finished % o.checkpointInterval === 0 && run.epoch < o.nEpochs) {
+      if (signal?.aborted) return stop();
+      await save();
+    }
+  }
+  return { status: 'completed', epoch: run.epoch, batch: run.batch, steps, checkpointWritten: await save(), lastLosses };
+}
+
+/** Collates dataset samples into two [N, C, H, W] batches and steps on them. */
+async function stepOnSamples(trainer: CycleGANTrainer, dataset: TrainingDataset, indices: number[], rng: Rng): Promise<StepLosses> {
+  const { a, b } = await collate(trainer, dataset, indices, rng);
+  const [c, h, w] = [trainer.options.channels, trainer.options.imgHeight, trainer.options.imgWidth];
+  const realA = trainer.engine.tensor(a, [indices.length, c, h, w]);
+  const realB = trainer.engine.tensor(b, [indices.length, c, h, w]);
+  try {
+    return await trainer.step(realA, realB);
+  } finally {
+    realA.dispose();
+    realB.dispose();
+  }
+}
+
+async function collate(trainer: CycleGANTrainer, dataset: TrainingDataset, indices: number[], rng: Rng): Promise<{ a: Float32Array; b: Float32Array }> {
+  const o = trainer.options;
+  const size = o.channels * o.imgHeight * o.imgWidth;
+  const a = new Float32Array(indices.length * size);
+  const b = new Float32Array(indices.length * size);
+  for (let k = 0; k < indices.length; k++) {
+    const pair = await dataset.get(indices[k], rng);
+    for (const [name, v, dst] of [['A', pair?.A, a], ['B', pair?.B, b]] as const) {
+      if (!(v instanceof Float32Array) || v.length !== size) {
+        throw new ShapeError(
+          'CycleGANTrainer.fit',
+          `dataset.get(${indices[k]}).${name}`,
+          `a Float32Array of ${size} values (CHW ${o.channels}x${o.imgHeight}x${o.imgWidth})`,
+          v instanceof Float32Array ? `${v.length} values` : typeof v,
+        );
+      }
+      dst.set(v, k * size);
+    }
+  }
+  return { a, b };
+}
+
+/** A sample grid of `count` random samples of `dataset`, drawn with the sample Rng. */
+async function sampleFrom(trainer: CycleGANTrainer, dataset: TrainingDataset, count: number): Promise<RgbaImage> {
+  const k = Math.min(count, dataset.length);
+  const indices = permutation(dataset.length, trainer.sampleRng).slice(0, k);
+  const { a, b } = await collate(trainer, dataset, indices, trainer.sampleRng);
+  const shape = [k, trainer.options.channels, trainer.options.imgHeight, trainer.options.imgWidth];
+  const realA = trainer.engine.tensor(a, shape);
+  const realB = trainer.engine.tensor(b, shape);
+  try {
+    return await trainer.sampleImages(realA, realB);
+  } finally {
+    realA.dispose();
+    realB.dispose();
+  }
+}
+
+function checkDataset(trainer: CycleGANTrainer, what: string, arg: string, d: TrainingDataset): void {
+  const where = `CycleGANTrainer.${what}`;
+  if (!d || typeof d.get !== 'function') throw new AttributeError(where, arg, 'a dataset with length, channels, height, width and get()', String(d));
+  if (!Number.isInteger(d.length) || d.length < 1) throw new AttributeError(where, `${arg}.length`, 'an integer >= 1', String(d.length));
+  const o = trainer.options;
+  if (d.channels !== o.channels || d.height !== o.imgHeight || d.width !== o.imgWidth) {
+    throw new AttributeError(
+      where,
+      arg,
+      `images of ${o.channels}x${o.imgHeight}x${o.imgWidth} (channels x imgHeight x imgWidth of the trainer's options)`,
+      `${d.channels}x${d.height}x${d.width}`,
+    );
+  }
+}
+
+/** A uniformly random permutation of 0..n-1 (Fisher-Yates with the given Rng). */
+export function permutation(n: number, rng: Rng): number[] {
+  const p = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}

@@ -1,0 +1,168 @@
+// CycleGANTrainer's training state: capturing it as plain values (for checkpoints) and
+// restoring it, validated in full before anything is written. Functions taking the trainer and
+// its run position; the trainer's public methods check it is usable and delegate here.
+import type { Adam } from '../optim/adam.js';
+import type { LambdaLRScheduler } from '../optim/lambda_lr.js';
+import type { Module } from '../nn/module.js';
+import { TRAJECTORY_OPTIONS } from './options.js';
+import { RngReplayRandom } from './replay_buffer.js';
+import {
+  architectureDifferences,
+  BUFFER_NAMES,
+  CheckpointError,
+  describeArchitecture,
+  NETWORK_NAMES,
+  OPTIMIZER_NAMES,
+  type NetworkName,
+  type OptimizerName,
+  type TrainingState,
+} from './checkpoint.js';
+import type { CycleGANTrainer } from './trainer.js';
+
+/** Where a run stands: the trainer's mutable counters, shared with fit(). */
+export interface RunPosition {
+  /** The epoch being trained (absolute). */
+  epoch: number;
+  /** Batches done in the current epoch. */
+  batch: number;
+  /** Steps taken over the whole run (resumed runs included). */
+  steps: number;
+  /** The current epoch's sample order, or null before its first batch. */
+  epochOrder: number[] | null;
+}
+
+export function networkOf(trainer: CycleGANTrainer, name: NetworkName): Module {
+  return trainer[name];
+}
+
+function optimizerOf(trainer: CycleGANTrainer, name: OptimizerName): Adam {
+  return name === 'optimizer_G' ? trainer.optimizerG : name === 'optimizer_D_A' ? trainer.optimizerDA : trainer.optimizerDB;
+}
+
+function schedulerOf(trainer: CycleGANTrainer, name: OptimizerName): LambdaLRScheduler {
+  return name === 'optimizer_G' ? trainer.schedulerG : name === 'optimizer_D_A' ? trainer.schedulerDA : trainer.schedulerDB;
+}
+
+function optimizerParamNames(trainer: CycleGANTrainer, name: OptimizerName): string[] {
+  const nets: NetworkName[] = name === 'optimizer_G' ? ['G_AB', 'G_BA'] : name === 'optimizer_D_A' ? ['D_A'] : ['D_B'];
+  return nets.flatMap((n) => networkOf(trainer, n).namedParameters().map(([k]) => `${n}.${k}`));
+}
+
+/** The whole training state as plain values (weights and moments read from the backend). */
+export async function captureState(trainer: CycleGANTrainer, run: RunPosition): Promise<TrainingState> {
+  const networks = {} as TrainingState['networks'];
+  for (const name of NETWORK_NAMES) {
+    const out: TrainingState['networks'][NetworkName] = {};
+    for (const [k, t] of Object.entries(networkOf(trainer, name).stateDict())) out[k] = { data: await t.data(), shape: [...t.shape] };
+    networks[name] = out;
+  }
+  const optimizers = {} as TrainingState['optimizers'];
+  const schedulers = {} as TrainingState['schedulers'];
+  for (const name of OPTIMIZER_NAMES) {
+    optimizers[name] = { params: optimizerParamNames(trainer, name), state: await optimizerOf(trainer, name).stateDict() };
+    schedulers[name] = schedulerOf(trainer, name).stateDict();
+  }
+  const replayRandom = trainer.replayRandom;
+  const replay = replayRandom instanceof RngReplayRandom ? replayRandom.getState() : null;
+  return {
+    options: { ...trainer.options },
+    networks,
+    optimizers,
+    schedulers,
+    epoch: run.epoch,
+    batch: run.batch,
+    epochOrder: run.epochOrder ? [...run.epochOrder] : null,
+    steps: run.steps,
+    rng: { data: trainer.dataRng.getState(), replay, sample: trainer.sampleRng.getState() },
+    buffers: { fake_A_buffer: await trainer.fakeABuffer.snapshot(), fake_B_buffer: await trainer.fakeBBuffer.snapshot() },
+  };
+}
+
+/** Validates everything first, then writes: a failure leaves the trainer as it was. */
+export function applyState(trainer: CycleGANTrainer, run: RunPosition, state: TrainingState, label: string): void {
+  const options = trainer.options;
+  const arch = architectureDifferences(state.options, options);
+  if (arch.length) {
+    throw new CheckpointError(
+      `${label} was saved by a trainer of another architecture (${describeArchitecture(state.options)}; this trainer: ` +
+        `${describeArchitecture(options)}): ${arch.join('; ')}. Build the trainer with the checkpoint's options, ` +
+        'or use CycleGANTrainer.resume(engine, checkpoint)',
+    );
+  }
+  const traj = TRAJECTORY_OPTIONS.filter((k) => state.options[k] !== options[k]).map(
+    (k) => `${k}: checkpoint ${state.options[k]}, trainer ${options[k]}`,
+  );
+  if (traj.length) {
+    throw new CheckpointError(
+      `${label} was saved with other training options (${traj.join('; ')}); resuming must use the same ones. ` +
+        'Use CycleGANTrainer.resume(engine, checkpoint) to take the checkpoint\'s options',
+    );
+  }
+  const apply: (() => void)[] = [];
+  for (const name of NETWORK_NAMES) {
+    const net = networkOf(trainer, name);
+    const own = net.stateDict();
+    const given = state.networks[name];
+    const missing = Object.keys(own).filter((k) => !(k in given));
+    const extra = Object.keys(given).filter((k) => !(k in own));
+    const wrong = Object.keys(own).filter((k) => k in given && given[k].shape.join() !== own[k].shape.join());
+    if (missing.length || extra.length || wrong.length) {
+      throw new CheckpointError(
+        `${label}: network ${name} does not fit (${[
+          missing.length ? `missing ${missing.slice(0, 3).join(', ')}` : '',
+          extra.length ? `unexpected ${extra.slice(0, 3).join(', ')}` : '',
+          wrong.length ? `shape mismatch for ${wrong.slice(0, 3).join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; ')})`,
+      );
+    }
+    apply.push(() => net.loadStateDict(given, { strict: true }));
+  }
+  for (const name of OPTIMIZER_NAMES) {
+    const saved = state.optimizers[name];
+    const expected = optimizerParamNames(trainer, name);
+    if (saved.params.join('\n') !== expected.join('\n')) {
+      throw new CheckpointError(`${label}: ${name}'s parameter list does not match this trainer's`);
+    }
+    try {
+      apply.push(optimizerOf(trainer, name).prepareLoad(saved.state, `${label}: ${name}`));
+      apply.push(schedulerOf(trainer, name).prepareLoad(state.schedulers[name], `${label}: ${name} scheduler`));
+    } catch (e) {
+      throw new CheckpointError((e as Error).message);
+    }
+  }
+  const shape = [1, options.channels, options.imgHeight, options.imgWidth];
+  const size = shape[1] * shape[2] * shape[3];
+  for (const name of BUFFER_NAMES) {
+    const imgs = state.buffers[name];
+    if (imgs.length > options.bufferSize || imgs.some((v) => v.length !== size)) {
+      throw new CheckpointError(`${label}: replay buffer ${name} does not fit (${imgs.length} images)`);
+    }
+  }
+  const { rng } = state;
+  for (const [k, s] of [['data', rng.data], ['sample', rng.sample], ['replay', rng.replay]] as const) {
+    if (s === null && k === 'replay') continue;
+    if (!Array.isArray(s) || s.length !== 4 || s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
+      throw new CheckpointError(`${label}: invalid ${k} random state`);
+    }
+  }
+  if (state.epoch < options.epoch || state.epoch > options.nEpochs) {
+    throw new CheckpointError(`${label}: epoch ${state.epoch} is outside [${options.epoch}, ${options.nEpochs}]`);
+  }
+  if (state.batch > 0 && state.epochOrder === null) {
+    throw new CheckpointError(`${label}: mid-epoch checkpoint without the epoch's sample order`);
+  }
+  // Everything fits: write.
+  for (const f of apply) f();
+  trainer.fakeABuffer.restore(state.buffers.fake_A_buffer, shape);
+  trainer.fakeBBuffer.restore(state.buffers.fake_B_buffer, shape);
+  trainer.dataRng.setState(rng.data);
+  trainer.sampleRng.setState(rng.sample);
+  const replayRandom = trainer.replayRandom;
+  if (rng.replay && replayRandom instanceof RngReplayRandom) replayRandom.setState(rng.replay);
+  run.epoch = state.epoch;
+  run.batch = state.batch;
+  run.steps = state.steps;
+  run.epochOrder = state.epochOrder ? [...state.epochOrder] : null;
+}
