@@ -9,8 +9,7 @@ import type { BackendChoice } from '../engine.js';
 import { decodeImage, encodePng } from '../data/codec.js';
 import { chwToRgba } from '../data/convert.js';
 import { transformImage } from '../data/transforms.js';
-import { writeSafetensors } from '../io/safetensors.js';
-import { specOf, specToMetadata } from '../io/architectures.js';
+import { saveWeightsAsync } from '../io/load.js';
 import type { Module } from '../nn/module.js';
 import type { StepLosses } from '../cyclegan/trainer.js';
 import type { LossSeries } from './loss_chart.js';
@@ -53,11 +52,7 @@ export async function makeEngine(backend: BackendChoice, seed = 0): Promise<Engi
 
 /** A network's state_dict as safetensors bytes, with its { kind, options } metadata; any backend. */
 export async function moduleSafetensors(module: Module, extra: Record<string, string> = {}): Promise<Uint8Array> {
-  const tensors: Record<string, { data: Float32Array; shape: readonly number[] }> = Object.create(null);
-  for (const [k, t] of Object.entries(module.stateDict())) tensors[k] = { data: await t.data(), shape: [...t.shape] };
-  const spec = specOf(module);
-  const metadata = { format: 'pt', ...(spec ? specToMetadata(spec) : {}), ...extra };
-  return writeSafetensors(tensors, { metadata });
+  return saveWeightsAsync(module, { metadata: extra });
 }
 
 export const IMAGE_EXT = /\.(png|jpe?g)$/i;

@@ -1,5 +1,5 @@
 // Weight files: safetensors read/write, PyTorch .pth import (zip and legacy), key maps.
-export { loadWeights, loadModel, saveWeights, detectFormat } from './load.js';
+export { loadWeights, loadModel, saveWeights, saveWeightsAsync, detectFormat } from './load.js';
 export type { LoadedWeights, LoadModelOptions, SaveWeightsOptions, WeightFileFormat } from './load.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
 export type { SafetensorsContents, WriteSafetensorsOptions } from './safetensors.js';

@@ -110,10 +110,29 @@ type PlainTensors = Record<string, { data: Float32Array | ArrayLike<number>; sha
 
 /**
  * Serialises a network's state_dict (PyTorch's keys) or a plain tensor map as safetensors.
- * A network's tensors are read synchronously (WASM backend); on a backend that cannot, read
- * them with `await t.data()` and pass the plain map.
+ * A network's tensors are read synchronously, which only the WASM backend can do; on WebGPU
+ * use saveWeightsAsync().
  */
 export function saveWeights(source: Module | PlainTensors, options: SaveWeightsOptions = {}): Uint8Array {
+  const { entries, metadata } = weightsToSave(source, options);
+  const plain: Record<string, { data: Float32Array | ArrayLike<number>; shape: readonly number[] }> = Object.create(null);
+  for (const [key, t] of Object.entries(entries)) plain[key] = t instanceof Tensor ? { data: t.dataSync(), shape: t.shape } : t;
+  return writeSafetensors(plain, { metadata, dtype: options.dtype });
+}
+
+/** saveWeights() for every backend: tensors are read with `await data()`. */
+export async function saveWeightsAsync(source: Module | PlainTensors, options: SaveWeightsOptions = {}): Promise<Uint8Array> {
+  const { entries, metadata } = weightsToSave(source, options);
+  const plain: Record<string, { data: Float32Array | ArrayLike<number>; shape: readonly number[] }> = Object.create(null);
+  for (const [key, t] of Object.entries(entries)) plain[key] = t instanceof Tensor ? { data: await t.data(), shape: t.shape } : t;
+  return writeSafetensors(plain, { metadata, dtype: options.dtype });
+}
+
+/** The entries to write and the metadata (the network's kind and options, then the caller's). */
+function weightsToSave(
+  source: Module | PlainTensors,
+  options: SaveWeightsOptions,
+): { entries: PlainTensors; metadata: Record<string, string> } {
   const metadata: Record<string, string> = { format: 'pt' };
   let entries: PlainTensors;
   if (source instanceof Module) {
@@ -125,8 +144,6 @@ export function saveWeights(source: Module | PlainTensors, options: SaveWeightsO
   } else {
     throw new AttributeError('saveWeights', 'source', 'a Module or a map of { data, shape }', String(source));
   }
-  const plain: Record<string, { data: Float32Array | ArrayLike<number>; shape: readonly number[] }> = Object.create(null);
-  for (const [key, t] of Object.entries(entries)) plain[key] = t instanceof Tensor ? { data: t.dataSync(), shape: t.shape } : t;
   Object.assign(metadata, options.metadata ?? {});
-  return writeSafetensors(plain, { metadata, dtype: options.dtype });
+  return { entries, metadata };
 }
