@@ -24,6 +24,7 @@ import {
 } from './errors.js';
 import { formatShape, isValidShape, numel, type Shape } from './shape.js';
 import { Tensor, type GradNode, type SharedStorage } from './tensor.js';
+import { ScopeStack } from './scopes.js';
 import { runBackward } from './autograd.js';
 
 export type { BackendChoice, BackendSelection, DispatchReport, KernelDispatch } from './dispatch.js';
@@ -89,7 +90,7 @@ export class Engine {
   /** 'auto': an op the GPU cannot run goes to WASM; 'webgpu': it throws. */
   private readonly fallback: boolean;
   private readonly selection: BackendSelection;
-  private readonly scopes: Set<Tensor>[] = [];
+  private readonly scopes = new ScopeStack();
   private noGradDepth = 0;
   private live = new Set<Tensor>();
   private readonly stats = new DispatchStats();
@@ -269,34 +270,12 @@ export class Engine {
    * (a tensor, or tensors in an array or plain object) and those passed to keep().
    */
   tidy<T>(fn: () => T): T {
-    const scope = new Set<Tensor>();
-    this.scopes.push(scope);
-    let result: T;
-    try {
-      result = fn();
-    } catch (e) {
-      this.scopes.pop();
-      for (const t of scope) t.dispose();
-      throw e;
-    }
-    this.scopes.pop();
-    if (result instanceof Promise) {
-      for (const t of scope) t.dispose();
-      throw new CycleGanError('tidy: fn must be synchronous; await outside of tidy');
-    }
-    const kept = new Set<Tensor>();
-    collectTensors(result, kept);
-    const outer = this.scopes[this.scopes.length - 1];
-    for (const t of scope) {
-      if (kept.has(t)) outer?.add(t);
-      else t.dispose();
-    }
-    return result;
+    return this.scopes.run(fn);
   }
 
   /** Excludes a tensor from every enclosing tidy() so that it survives it. */
   keep<T extends Tensor>(t: T): T {
-    for (const s of this.scopes) s.delete(t);
+    this.scopes.remove(t);
     return t;
   }
 
@@ -425,7 +404,8 @@ export class Engine {
     backward: GradNode['backward'],
     owned: Tensor[] = [],
   ): void {
-    for (const t of owned) this.untrack(t);
+    // Owned tensors live as long as the node, not as long as the enclosing tidy().
+    for (const t of owned) this.scopes.remove(t);
     out.gradFn = { op, inputs, backward, owned, released: false };
     out.requiresGrad = true;
   }
@@ -462,7 +442,7 @@ export class Engine {
   /** @internal */
   _release(t: Tensor): void {
     if (!this.live.delete(t)) return;
-    for (const s of this.scopes) s.delete(t);
+    this.scopes.remove(t);
     if (--t._buf.refs === 0) this.backendFor(t._buf.storage).free(t._buf.storage);
   }
 
@@ -488,11 +468,6 @@ export class Engine {
     return data;
   }
 
-  /** Removes t from the enclosing tidy() scopes (it is owned by something else). @internal */
-  untrack(t: Tensor): void {
-    for (const s of this.scopes) s.delete(t);
-  }
-
   // ------------------------------------------------------------------ private
 
   private allocTensor(backend: Backend, shape: Shape, requiresGrad: boolean): Tensor {
@@ -504,7 +479,7 @@ export class Engine {
 
   private track(t: Tensor): void {
     this.live.add(t);
-    this.scopes[this.scopes.length - 1]?.add(t);
+    this.scopes.add(t);
   }
 
   private preferredBackend(): Backend {
@@ -564,13 +539,5 @@ export class Engine {
 
   private assertAlive(): void {
     if (this.disposed) throw new CycleGanError('the engine was disposed');
-  }
-}
-
-function collectTensors(value: unknown, out: Set<Tensor>): void {
-  if (value instanceof Tensor) out.add(value);
-  else if (Array.isArray(value)) for (const v of value) collectTensors(v, out);
-  else if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) collectTensors(v, out);
   }
 }
