@@ -12,18 +12,16 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const PAGES = join(ROOT, 'test', 'browser', 'pages');
 
 export const chromiumProbe = probeChromium();
+/** True when the tests that need Chromium are skipped: it is missing and CI is not set. */
+export const browserSkipped = !chromiumProbe.ok && !chromiumProbe.required;
+if (browserSkipped) console.warn(`browser tests: skipped (set CI=true to make this a failure): ${chromiumProbe.reason}`);
 
 /**
- * `describe` that skips (printing why) when Chromium is missing, except under CI=true: there
- * the suite runs and fails at launch, naming the missing binary.
+ * `describe` that skips when Chromium is missing (see browserSkipped), except under CI=true:
+ * there the suite runs and fails at launch, naming the missing binary.
  */
 export function describeBrowser(name: string, fn: () => void): void {
-  if (!chromiumProbe.ok && !chromiumProbe.required) {
-    console.warn(`${name}: skipped (set CI=true to make this a failure): ${chromiumProbe.reason}`);
-    describe.skip(name, fn);
-    return;
-  }
-  describe(name, fn);
+  (browserSkipped ? describe.skip : describe)(name, fn);
 }
 
 /** Fails with the fix when the build the pages import is not there. */
@@ -40,12 +38,11 @@ export interface Session {
 }
 
 /**
- * Chromium (with or without WebGPU) and a server for /dist and the test pages. Launch errors
- * (a missing binary under CI=true) carry the probe's reason.
+ * Chromium (with or without WebGPU) and a server for /dist and the test pages. A missing
+ * binary (only reached under CI=true) fails here, with the probe's reason.
  */
 export async function openSession(webgpu: boolean, mounts: Record<string, string> = {}): Promise<Session> {
   requireDist();
-  if (!chromiumProbe.ok) throw new Error(`Chromium is required (CI=true): ${chromiumProbe.reason}`);
   const server = await serveStatic({ '/dist': join(ROOT, 'dist'), '/': PAGES, ...mounts });
   let browser: Browser;
   try {

@@ -5,10 +5,10 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { builtinDataset, chwToRgba, createEngine, CycleGANTrainer, encodePng, rgbaToChw } from '../../src/index.js';
 import { withConsole } from '../helpers/chromium.js';
-import { describeBrowser, openSession, PAGES, ROOT, type Session } from './env.js';
+import { browserSkipped, openSession, PAGES, ROOT, type Session } from './env.js';
 
 const SIZE = 32;
 // What the page's script asks for: its trainer options and dataset.
@@ -39,7 +39,7 @@ async function inNode(rgba: Uint8Array): Promise<Uint8ClampedArray> {
   }
 }
 
-describeBrowser("the README's page example", () => {
+describe("the README's page example", () => {
   let session: Session | undefined;
   let dir: string | undefined;
   afterAll(async () => {
@@ -52,7 +52,7 @@ describeBrowser("the README's page example", () => {
     expect(readFileSync(join(ROOT, 'README.md'), 'utf8').includes(page), 'README.md must contain test/browser/pages/readme.html verbatim').toBe(true);
   });
 
-  it('trains in a worker and draws the translation Node computes', async () => {
+  it.skipIf(browserSkipped)('trains in a worker and draws the translation Node computes', async () => {
     const rgba = photo();
     const expected = await inNode(rgba);
     dir = mkdtempSync(join(tmpdir(), 'cyclegan-readme-'));

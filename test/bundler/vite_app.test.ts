@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, createLogger } from 'vite';
 import {
   builtinDataset,
@@ -21,7 +21,7 @@ import {
   saveWeights,
 } from '../../src/index.js';
 import { launchChromium, recordConsole, serveStatic, withConsole } from '../helpers/chromium.js';
-import { describeBrowser, requireDist, ROOT } from '../browser/env.js';
+import { browserSkipped, requireDist, ROOT } from '../browser/env.js';
 
 const APP_SRC = join(ROOT, 'test', 'bundler', 'app');
 const SIZE = 32;
@@ -64,7 +64,8 @@ async function writeAssets(publicDir: string): Promise<void> {
   }
 }
 
-describeBrowser('a Vite app using the packed package', () => {
+// The build runs without Chromium; only opening the app needs it.
+describe('a Vite app using the packed package', () => {
   beforeAll(async () => {
     requireDist();
     dir = mkdtempSync(join(tmpdir(), 'cyclegan-vite-'));
@@ -111,7 +112,7 @@ describeBrowser('a Vite app using the packed package', () => {
 
   for (const webgpu of [false, true]) {
     const backend = webgpu ? 'webgpu' : 'wasm';
-    it(`translates input.png in the worker on ${backend} like the in-thread generator in Node`, async () => {
+    it.skipIf(browserSkipped)(`translates input.png in the worker on ${backend} like the in-thread generator in Node`, async () => {
       const server = await serveStatic([join(app, 'dist')]);
       const browser = await launchChromium({ webgpu });
       try {

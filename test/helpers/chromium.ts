@@ -53,6 +53,8 @@ export interface LaunchOptions {
 }
 
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  const probe = probeChromium();
+  if (!probe.ok) throw new Error(`cannot launch Chromium: ${probe.reason}`);
   const args = [...BASE_FLAGS, ...(options.webgpu ? WEBGPU_FLAGS : []), ...(options.args ?? [])];
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
