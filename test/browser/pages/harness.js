@@ -27,24 +27,35 @@ function lagMonitor() {
   };
 }
 
+/** Bytes as base64: megabytes cross page.evaluate far faster as one string than as a number array. */
+function toBase64(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
 window.harness = {
   /**
-   * In a worker: train `batches.length` steps from `options` (seeded), then translate `image`
-   * (a Float32Array [1, 3, H, W]) and the same picture as ImageData (`rgba`).
+   * In a worker: translate `image` (a Float32Array [1, 3, H, W]) with the initial G_AB, train
+   * `batches.length` steps from `options` (seeded), then translate `image` again, and the same
+   * picture as ImageData (`rgba`). Returns G_AB's weights too (safetensors, base64).
    */
   async parity({ backend, options, batches, image, rgba }) {
     const worker = await openWorker({ backend });
     try {
       const trainer = await worker.createTrainer(options);
+      const initialOutput = await trainer.translate(Float32Array.from(image), 'AtoB');
       const losses = [];
       for (const b of batches) losses.push(await trainer.step(Float32Array.from(b.A), Float32Array.from(b.B)));
       const output = await trainer.translate(Float32Array.from(image), 'AtoB');
       const { imgHeight: h, imgWidth: w } = options;
       const picture = await trainer.translate(new ImageData(Uint8ClampedArray.from(rgba), w, h), 'AtoB');
       const report = await worker.dispatchReport();
+      const weights = await trainer.saveWeights('G_AB');
       return {
         backend: worker.backend,
         adapter: worker.selection?.adapter ?? null,
+        initialOutput: Array.from(initialOutput),
         losses,
         output: Array.from(output),
         picture: {
@@ -54,6 +65,7 @@ window.harness = {
           data: Array.from(picture.data),
         },
         report: JSON.parse(JSON.stringify(report)),
+        weights: toBase64(weights),
       };
     } finally {
       await worker.close();
