@@ -351,9 +351,10 @@ export class WorkerHost implements WorkerApi {
 
   _testThrowUncaught(message: string): void {
     this.requireTestHooks('_testThrowUncaught');
-    setTimeout(() => {
+    // Thrown outside any call, as a bug in a callback would be: nothing catches it.
+    queueMicrotask(() => {
       throw new Error(message);
-    }, 0);
+    });
   }
 
   _testLastTransfer(): { buffers: number; detached: number } {
