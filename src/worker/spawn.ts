@@ -104,13 +104,27 @@ interface NodeWorker {
   unref(): void;
 }
 
+/**
+ * The parent's Node options minus those a worker refuses: a worker inherits execArgv, and
+ * `node --input-type=module -e ...` would otherwise make it fail to start.
+ */
+function workerExecArgv(): string[] {
+  const argv = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--input-type') i++;
+    else if (!argv[i].startsWith('--input-type=')) out.push(argv[i]);
+  }
+  return out;
+}
+
 async function spawnNodeWorker(url?: WorkerUrl): Promise<SpawnedWorker> {
   const specifier = 'node:worker_threads';
   const { Worker } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as {
-    Worker: new (file: string | URL) => NodeWorker;
+    Worker: new (file: string | URL, options: { execArgv: string[] }) => NodeWorker;
   };
   const file = url ?? new URL(NODE_WORKER_FILE, import.meta.url);
-  const worker = new Worker(file);
+  const worker = new Worker(file, { execArgv: workerExecArgv() });
   const end = endOnce();
   let terminating = false;
   // 'error' (an uncaught exception, a module that failed to load, out of memory) comes first
