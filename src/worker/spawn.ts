@@ -9,6 +9,7 @@
 import type { Endpoint } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { WorkerError, type WorkerEndReason } from './errors.js';
+import { WORKER_EXIT_MESSAGE } from './protocol.js';
 
 /** How and why a worker ended. */
 export interface WorkerEnd {
@@ -79,6 +80,10 @@ function spawnWebWorker(url?: WorkerUrl): SpawnedWorker {
     end.report({ reason: 'crashed', detail, exitCode: null });
     terminated = true;
     worker.terminate();
+  });
+  worker.addEventListener('message', (event: MessageEvent) => {
+    const code = (event.data as Record<string, unknown> | null)?.[WORKER_EXIT_MESSAGE];
+    if (typeof code === 'number') end.report({ reason: 'exited', detail: '', exitCode: code });
   });
   worker.addEventListener('messageerror', () => {
     end.report({ reason: 'crashed', detail: 'a message from the worker could not be deserialized', exitCode: null });
