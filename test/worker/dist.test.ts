@@ -57,6 +57,20 @@ describe('the built package', () => {
     expectWorked(await runNode(['--input-type=module', '-e', code]));
   });
 
+  it('lets a script exit after its worker died during fit, with callback ports open', async () => {
+    requireBuiltWorker();
+    const code = `import { openWorker } from './index.js';
+      const w = await openWorker({ backend: 'wasm', testHooks: true });
+      const t = await w.createTrainer({ imgHeight: 32, imgWidth: 32, nResidualBlocks: 1, nEpochs: 50, decayEpoch: 10 });
+      let first; const started = new Promise((r) => (first = r));
+      const fit = t.fit({ kind: 'builtin', imgHeight: 32, size: 4 }, { onProgress: () => first(), checkpoint: () => {}, onSample: () => {} });
+      await started;
+      const [exit, result] = await Promise.allSettled([w._test.exit(2), fit]);
+      console.log(JSON.stringify([exit.reason.reason, result.reason.call, result.reason.exitCode]));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: DIST_DIR, timeout: 90_000 });
+    expect(JSON.parse(stdout.trim())).toEqual(['exited', 'trainer.fit', 2]);
+  });
+
   it('has no bare imports, reaches node:worker_threads only dynamically, and spells out the worker URL', () => {
     requireBuiltWorker();
     for (const file of ['index.js', 'worker.js']) {

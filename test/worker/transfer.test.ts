@@ -3,7 +3,7 @@
 // (translations, checkpoints, weights) are detached on the worker's side once sent. Where a
 // transfer would take more than the caller gave (a view into a larger buffer), it is copied.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensors, type CycleGANWorker, type RemoteTrainer } from '../../src/index.js';
+import { builtinDataset, readSafetensors, type CycleGANWorker, type RemoteTrainer } from '../../src/index.js';
 import { openTestWorker, randomBatch, randomRgba, SMALL } from './helpers.js';
 
 let worker: CycleGANWorker;
@@ -96,6 +96,24 @@ describe('transfers from the worker', () => {
     const grid = await trainer.sampleImages(randomBatch(12, 2), randomBatch(13, 2));
     expect(grid.data.length).toBe(grid.width * grid.height * 4);
     expect(await worker._test.lastTransfer()).toEqual({ buffers: 1, detached: 1 });
+  });
+
+  it('transfers the images of an images dataset to fit(), and builds a BuiltinDataset from its description', async () => {
+    const t = await worker.createTrainer({ ...SMALL, nEpochs: 1, decayEpoch: 0 });
+    const A = [randomRgba(41), randomRgba(42)];
+    const B = [randomBatch(43), randomBatch(44), randomBatch(45)]; // CHW floats at the sample size
+    const result = await t.fit({ kind: 'images', A, B, options: { imgHeight: 32, transform: 'eval' } });
+    expect(result).toMatchObject({ status: 'completed', steps: 3 }); // max(|A|, |B|) samples
+    for (const img of A) expect(img.data.byteLength).toBe(0);
+    for (const x of B) expect(x.byteLength).toBe(0);
+
+    const again = await worker.createTrainer({ ...SMALL, nEpochs: 1, decayEpoch: 0 });
+    const r = await again.fit(builtinDataset({ seed: 2, imgHeight: 32, size: 2 }));
+    expect(r).toMatchObject({ status: 'completed', steps: 2 });
+    // A float image of the wrong size is refused by name (t has finished its epochs: a fresh trainer).
+    const third = await worker.createTrainer({ ...SMALL, nEpochs: 1, decayEpoch: 0 });
+    await expect(third.fit({ kind: 'images', A: [randomRgba(46, 16, 16)], B: [randomBatch(47, 1, 16)], options: { imgHeight: 32 } })).rejects.toThrow(/B\[0\]/);
+    await Promise.all([t.dispose(), again.dispose(), third.dispose()]);
   });
 
   it('transfers the checkpoints fit() hands to its callback', async () => {
