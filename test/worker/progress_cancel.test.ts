@@ -109,6 +109,19 @@ describe('fit in a worker', () => {
     await trainer.dispose();
   });
 
+  it('sees a cancel between steps even with no callback to wait on', async () => {
+    // Without progress round trips the worker must still let its event loop run after each step.
+    const trainer = await worker.createTrainer({ ...SMALL, nEpochs: 100, decayEpoch: 50 });
+    const controller = new AbortController();
+    const fit = trainer.fit({ kind: 'builtin', seed: 5, imgHeight: 32, size: 2 }, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 1000);
+    const result = await fit;
+    expect(result.status).toBe('aborted');
+    expect(result.steps).toBeLessThan(200);
+    expect(await trainer.info()).toMatchObject({ steps: result.steps });
+    await trainer.dispose();
+  });
+
   it('returns at once, untrained, when the signal is already aborted', async () => {
     const trainer = await worker.createTrainer({ ...SMALL, nEpochs: 1, decayEpoch: 0 });
     const controller = new AbortController();
