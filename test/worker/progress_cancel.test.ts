@@ -52,8 +52,8 @@ describe('fit in a worker', () => {
     expect(seen[0].p.batchesDone).toBe(1);
     expect(seen[calls - 1].p.batchesLeft).toBe(0);
     expect(seen[calls - 1].p.losses.lossG).toBeCloseTo(result.lastLosses!.lossG, 6);
-    // Consecutive reports (the forced last one aside) are an interval apart, less message jitter.
-    for (let i = 1; i < calls - 1; i++) expect(seen[i].at - seen[i - 1].at).toBeGreaterThanOrEqual(interval - 50);
+    // Consecutive reports (the forced last one aside) are an interval apart, less message delays.
+    for (let i = 1; i < calls - 1; i++) expect(seen[i].at - seen[i - 1].at).toBeGreaterThanOrEqual(interval * 0.8);
     for (let i = 1; i < calls; i++) expect(seen[i].p.batchesDone).toBeGreaterThan(seen[i - 1].p.batchesDone);
     expect(trainer.epoch).toBe(2);
 
