@@ -109,6 +109,23 @@ interface NodeWorker {
   unref(): void;
 }
 
+/** True in dist/index.cjs only (tsup defines it per format); undeclared elsewhere. */
+declare const __CYCLEGAN_CJS_BUILD__: boolean | undefined;
+
+/**
+ * dist/worker.js, next to this module. In the CJS build from __filename as a path: tsup's
+ * import.meta.url shim there builds a file: URL by string concatenation, which a '#' or '%' in
+ * a folder name breaks. Everywhere else from import.meta.url, which bundlers also rewrite.
+ */
+async function defaultNodeWorkerFile(): Promise<string | URL> {
+  if (typeof __CYCLEGAN_CJS_BUILD__ !== 'undefined' && __CYCLEGAN_CJS_BUILD__) {
+    const specifier = 'node:path';
+    const path = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as typeof import('node:path');
+    return path.join(path.dirname(__filename), NODE_WORKER_FILE);
+  }
+  return new URL(NODE_WORKER_FILE, import.meta.url);
+}
+
 /**
  * The parent's Node options minus those a worker refuses: a worker inherits execArgv, and
  * `node --input-type=module -e ...` would otherwise make it fail to start.
@@ -128,7 +145,7 @@ async function spawnNodeWorker(url?: WorkerUrl): Promise<SpawnedWorker> {
   const { Worker } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as {
     Worker: new (file: string | URL, options: { execArgv: string[] }) => NodeWorker;
   };
-  const file = url ?? new URL(NODE_WORKER_FILE, import.meta.url);
+  const file = url ?? (await defaultNodeWorkerFile());
   const worker = new Worker(file, { execArgv: workerExecArgv() });
   const end = endOnce();
   let terminating = false;

@@ -4,7 +4,8 @@
 // imports (a plain browser ESM import has no resolver), node:worker_threads only behind a
 // computed dynamic import, and the literal worker expression bundlers look for.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +49,21 @@ describe('the built package', () => {
     requireBuiltWorker();
     const code = `const { openWorker, ShapeError } = require('./index.cjs');\n(async () => {${body.replace('CLOSE', 'await worker.close();')}})().catch((e) => { console.error(e); process.exit(1); });`;
     expectWorked(await runNode(['-e', code]));
+  });
+
+  it('finds its worker from a folder whose name has # and % in it (ESM and CJS)', async () => {
+    requireBuiltWorker();
+    const dir = mkdtempSync(join(tmpdir(), 'cyclegan #1 100%-'));
+    try {
+      for (const f of ['index.js', 'index.cjs', 'worker.js']) copyFileSync(join(DIST_DIR, f), join(dir, f));
+      writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+      const probe = (load: string) => `${load}\n(async () => { const w = await openWorker({ backend: 'wasm' }); console.log(w.backend); await w.close(); })();`;
+      const esm = await run(process.execPath, ['--input-type=module', '-e', probe("import { openWorker } from './index.js';")], { cwd: dir, timeout: 60_000 });
+      const cjs = await run(process.execPath, ['-e', probe("const { openWorker } = require('./index.cjs');")], { cwd: dir, timeout: 60_000 });
+      expect([esm.stdout.trim(), cjs.stdout.trim()]).toEqual(['wasm', 'wasm']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lets a script that forgets close() exit once no call is pending', async () => {
