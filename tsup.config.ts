@@ -26,6 +26,10 @@ export default defineConfig([
     treeshake: true,
     shims: true,
     noExternal: ['comlink'],
+    // Lets src/worker/spawn.ts find dist/worker.js from __filename in the CJS build.
+    esbuildOptions(options, { format }) {
+      options.define = { ...options.define, __CYCLEGAN_CJS_BUILD__: format === 'cjs' ? 'true' : 'false' };
+    },
   },
   {
     entry: { worker: 'src/worker/worker.ts' },

@@ -86,9 +86,11 @@ export class CycleGANWorker {
 
   /** A trainer rebuilt from a checkpoint (bytes, Blob, URL or path), as CycleGANTrainer.resume. */
   async resumeTrainer(source: SourceInput, overrides: Pick<CycleGANOptions, 'sampleInterval' | 'checkpointInterval'> = {}): Promise<RemoteTrainer> {
-    const list = new TransferList(this.copyInputs);
-    const wire = await encodeSource(source, list, 'resumeTrainer', 'source');
-    const info = await this.connection.call('resumeTrainer', (api) => api.resumeTrainer(list.attach(wire), overrides));
+    const info = await this.connection.call('resumeTrainer', async (api) => {
+      const list = new TransferList(this.copyInputs);
+      const wire = await encodeSource(source, list, 'resumeTrainer', 'source');
+      return api.resumeTrainer(list.attach(wire), overrides);
+    });
     return new RemoteTrainer(this.connection, info, this.copyInputs);
   }
 
@@ -99,16 +101,18 @@ export class CycleGANWorker {
    * worker; relative URLs are resolved against the page) or, in Node, a file path.
    */
   async loadModel(source: SourceInput | Partial<Record<Direction, SourceInput>>, options: LoadModelWireOptions = {}): Promise<RemoteModel> {
-    const list = new TransferList(this.copyInputs);
-    let wire: WireSource | Partial<Record<Direction, WireSource>>;
-    if (isDirectionMap(source)) {
-      const map: Partial<Record<Direction, WireSource>> = {};
-      for (const d of ['AtoB', 'BtoA'] as const) if (source[d] !== undefined) map[d] = await encodeSource(source[d]!, list, 'loadModel', `source.${d}`);
-      wire = map;
-    } else {
-      wire = await encodeSource(source, list, 'loadModel', 'source');
-    }
-    const info = await this.connection.call('loadModel', (api) => api.loadModel(list.attach(wire), options));
+    const info = await this.connection.call('loadModel', async (api) => {
+      const list = new TransferList(this.copyInputs);
+      let wire: WireSource | Partial<Record<Direction, WireSource>>;
+      if (isDirectionMap(source)) {
+        const map: Partial<Record<Direction, WireSource>> = {};
+        for (const d of ['AtoB', 'BtoA'] as const) if (source[d] !== undefined) map[d] = await encodeSource(source[d]!, list, 'loadModel', `source.${d}`);
+        wire = map;
+      } else {
+        wire = await encodeSource(source, list, 'loadModel', 'source');
+      }
+      return api.loadModel(list.attach(wire), options);
+    });
     return new RemoteModel(this.connection, info, this.copyInputs);
   }
 

@@ -16,6 +16,12 @@ import type { LoadModelOptions, SaveWeightsOptions } from '../io/load.js';
 
 export type { Direction };
 
+/**
+ * Posted by a browser worker just before it closes itself (only the exit test hook does): a Web
+ * Worker that calls close() fires no event on the page, so it says so first.
+ */
+export const WORKER_EXIT_MESSAGE = 'cyclegan-engine:worker-exit';
+
 /** One RGBA (or gray/RGB, told apart by length) 8-bit image, as ImageData and the Node codecs give. */
 export interface WireImage {
   data: Uint8Array | Uint8ClampedArray;

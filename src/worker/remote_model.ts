@@ -37,10 +37,12 @@ export class RemoteModel {
    * out when the model holds one generator. The result has the input's form.
    */
   async translate<T extends BatchInput>(image: T, direction?: Direction): Promise<BatchOutput<T>> {
-    const list = new TransferList(this.copyInputs);
-    const x = await encodeBatch(image, list, 'model.translate', 'image');
-    const y = await this.call('model.translate', (api) => api.modelTranslate(this.id, list.attach(x.batch), direction) as Promise<WireBatch>);
-    return decodeBatch(y, x.form) as BatchOutput<T>;
+    return this.call('model.translate', async (api) => {
+      const list = new TransferList(this.copyInputs);
+      const x = await encodeBatch(image, list, 'model.translate', 'image');
+      const y = (await api.modelTranslate(this.id, list.attach(x.batch), direction)) as WireBatch;
+      return decodeBatch(y, x.form) as BatchOutput<T>;
+    });
   }
 
   /** The generator of `direction` as safetensors bytes (transferred from the worker). */
@@ -50,9 +52,11 @@ export class RemoteModel {
 
   /** Loads a weight file into the generator of `direction` (strict by default). */
   async loadWeights(source: SourceInput, direction?: Direction, options: { strict?: boolean } = {}): Promise<void> {
-    const list = new TransferList(this.copyInputs);
-    const wire = await encodeSource(source, list, 'model.loadWeights', 'source');
-    await this.call('model.loadWeights', (api) => api.modelLoadWeights(this.id, list.attach(wire), direction, options));
+    await this.call('model.loadWeights', async (api) => {
+      const list = new TransferList(this.copyInputs);
+      const wire = await encodeSource(source, list, 'model.loadWeights', 'source');
+      return api.modelLoadWeights(this.id, list.attach(wire), direction, options);
+    });
   }
 
   /** Frees the model's networks in the worker. */

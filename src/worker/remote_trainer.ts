@@ -81,10 +81,12 @@ export class RemoteTrainer {
 
   /** One training step; realA and realB are batches of the options' size. The arrays you pass are transferred (detached). */
   async step(realA: BatchInput, realB: BatchInput): Promise<StepLosses> {
-    const list = new TransferList(this.copyInputs);
-    const a = await encodeBatch(realA, list, 'CycleGANTrainer.step', 'realA');
-    const b = await encodeBatch(realB, list, 'CycleGANTrainer.step', 'realB');
-    const losses = await this.call('trainer.step', (api) => api.trainerStep(this.id, list.attach(a.batch), b.batch));
+    const losses = await this.call('trainer.step', async (api) => {
+      const list = new TransferList(this.copyInputs);
+      const a = await encodeBatch(realA, list, 'CycleGANTrainer.step', 'realA');
+      const b = await encodeBatch(realB, list, 'CycleGANTrainer.step', 'realB');
+      return api.trainerStep(this.id, list.attach(a.batch), b.batch);
+    });
     this.state.steps += 1;
     return losses;
   }
@@ -97,33 +99,33 @@ export class RemoteTrainer {
   /** Trains to nEpochs on a dataset description (or a BuiltinDataset), as CycleGANTrainer.fit. */
   async fit(dataset: DatasetInput, options: WorkerFitOptions = {}): Promise<FitResult> {
     const { onProgress, signal, checkpoint, onSample, sampleDataset, sampleCount, progressIntervalMs } = options;
-    const list = new TransferList(this.copyInputs);
-    const description = await encodeDataset(dataset, list, 'CycleGANTrainer.fit', 'dataset');
     const cancelId = nextCancelId++;
-    const wire: WireFitOptions = {
-      cancelId,
-      aborted: signal?.aborted ?? false,
-      checkpointPath: typeof checkpoint === 'string' ? checkpoint : undefined,
-      sampleDataset: sampleDataset ? await encodeDataset(sampleDataset, list, 'CycleGANTrainer.fit', 'sampleDataset') : undefined,
-      sampleCount,
-      progressIntervalMs,
-    };
     const onAbort = (): void => {
       // Fire and forget: if the worker is gone, fit itself rejects with the reason.
       this.connection.call('trainer.cancel', (api) => api.cancel(cancelId)).catch(() => {});
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await this.call('trainer.fit', (api) =>
-        api.trainerFit(
+      const result = await this.call('trainer.fit', async (api) => {
+        const list = new TransferList(this.copyInputs);
+        const description = await encodeDataset(dataset, list, 'CycleGANTrainer.fit', 'dataset');
+        const wire: WireFitOptions = {
+          cancelId,
+          aborted: signal?.aborted ?? false,
+          checkpointPath: typeof checkpoint === 'string' ? checkpoint : undefined,
+          sampleDataset: sampleDataset ? await encodeDataset(sampleDataset, list, 'CycleGANTrainer.fit', 'sampleDataset') : undefined,
+          sampleCount,
+          progressIntervalMs,
+        };
+        return api.trainerFit(
           this.id,
           list.attach(description),
           wire,
           onProgress ? proxy(onProgress) : undefined,
           typeof checkpoint === 'function' ? proxy(checkpoint) : undefined,
           onSample ? proxy((grid: RgbaImage, info: SampleInfo) => onSample(toImageResult(grid), info)) : undefined,
-        ),
-      );
+        );
+      });
       this.state.epoch = result.epoch;
       this.state.batch = result.batch;
       this.state.steps += result.steps;
@@ -138,18 +140,22 @@ export class RemoteTrainer {
    * (Float32Array, { data, shape }, or images: ImageData in browsers, { data, width, height } in Node).
    */
   async translate<T extends BatchInput>(image: T, direction: Direction): Promise<BatchOutput<T>> {
-    const list = new TransferList(this.copyInputs);
-    const x = await encodeBatch(image, list, 'CycleGANTrainer.translate', 'image');
-    const y = await this.call('trainer.translate', (api) => api.trainerTranslate(this.id, list.attach(x.batch), direction) as Promise<WireBatch>);
-    return decodeBatch(y, x.form) as BatchOutput<T>;
+    return this.call('trainer.translate', async (api) => {
+      const list = new TransferList(this.copyInputs);
+      const x = await encodeBatch(image, list, 'CycleGANTrainer.translate', 'image');
+      const y = (await api.trainerTranslate(this.id, list.attach(x.batch), direction)) as WireBatch;
+      return decodeBatch(y, x.form) as BatchOutput<T>;
+    });
   }
 
   /** The reference's sample grid (rows real A, fake B, real B, fake A) as RGBA pixels. */
   async sampleImages(realA: BatchInput, realB: BatchInput): Promise<RgbaImage> {
-    const list = new TransferList(this.copyInputs);
-    const a = await encodeBatch(realA, list, 'CycleGANTrainer.sampleImages', 'realA');
-    const b = await encodeBatch(realB, list, 'CycleGANTrainer.sampleImages', 'realB');
-    return toImageResult(await this.call('trainer.sampleImages', (api) => api.trainerSampleImages(this.id, list.attach(a.batch), b.batch)));
+    return this.call('trainer.sampleImages', async (api) => {
+      const list = new TransferList(this.copyInputs);
+      const a = await encodeBatch(realA, list, 'CycleGANTrainer.sampleImages', 'realA');
+      const b = await encodeBatch(realB, list, 'CycleGANTrainer.sampleImages', 'realB');
+      return toImageResult(await api.trainerSampleImages(this.id, list.attach(a.batch), b.batch));
+    });
   }
 
   /** The whole training state as safetensors bytes (transferred from the worker, not copied). */
@@ -164,9 +170,12 @@ export class RemoteTrainer {
 
   /** Restores a checkpoint (bytes, Blob, URL or path) into this trainer. */
   async loadCheckpoint(source: SourceInput): Promise<void> {
-    const list = new TransferList(this.copyInputs);
-    const wire = await encodeSource(source, list, 'CycleGANTrainer.loadCheckpoint', 'source');
-    this.update(await this.call('trainer.loadCheckpoint', (api) => api.trainerLoadCheckpoint(this.id, list.attach(wire))));
+    const info = await this.call('trainer.loadCheckpoint', async (api) => {
+      const list = new TransferList(this.copyInputs);
+      const wire = await encodeSource(source, list, 'CycleGANTrainer.loadCheckpoint', 'source');
+      return api.trainerLoadCheckpoint(this.id, list.attach(wire));
+    });
+    this.update(info);
   }
 
   /** One network's weights as safetensors (PyTorch's keys), e.g. saveWeights('G_AB'). */
@@ -176,9 +185,11 @@ export class RemoteTrainer {
 
   /** Loads a weight file (safetensors or .pth) into one network, strictly unless told otherwise. */
   async loadWeights(network: NetworkName, source: SourceInput, options: { strict?: boolean } = {}): Promise<void> {
-    const list = new TransferList(this.copyInputs);
-    const wire = await encodeSource(source, list, 'CycleGANTrainer.loadWeights', 'source');
-    await this.call('trainer.loadWeights', (api) => api.trainerLoadWeights(this.id, network, list.attach(wire), options));
+    await this.call('trainer.loadWeights', async (api) => {
+      const list = new TransferList(this.copyInputs);
+      const wire = await encodeSource(source, list, 'CycleGANTrainer.loadWeights', 'source');
+      return api.trainerLoadWeights(this.id, network, list.attach(wire), options);
+    });
   }
 
   /** Frees the trainer's networks and state in the worker. */

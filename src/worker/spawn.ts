@@ -9,6 +9,7 @@
 import type { Endpoint } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { WorkerError, type WorkerEndReason } from './errors.js';
+import { WORKER_EXIT_MESSAGE } from './protocol.js';
 
 /** How and why a worker ended. */
 export interface WorkerEnd {
@@ -80,6 +81,10 @@ function spawnWebWorker(url?: WorkerUrl): SpawnedWorker {
     terminated = true;
     worker.terminate();
   });
+  worker.addEventListener('message', (event: MessageEvent) => {
+    const code = (event.data as Record<string, unknown> | null)?.[WORKER_EXIT_MESSAGE];
+    if (typeof code === 'number') end.report({ reason: 'exited', detail: '', exitCode: code });
+  });
   worker.addEventListener('messageerror', () => {
     end.report({ reason: 'crashed', detail: 'a message from the worker could not be deserialized', exitCode: null });
   });
@@ -104,13 +109,44 @@ interface NodeWorker {
   unref(): void;
 }
 
+/** True in dist/index.cjs only (tsup defines it per format); undeclared elsewhere. */
+declare const __CYCLEGAN_CJS_BUILD__: boolean | undefined;
+
+/**
+ * dist/worker.js, next to this module. In the CJS build from __filename as a path: tsup's
+ * import.meta.url shim there builds a file: URL by string concatenation, which a '#' or '%' in
+ * a folder name breaks. Everywhere else from import.meta.url, which bundlers also rewrite.
+ */
+async function defaultNodeWorkerFile(): Promise<string | URL> {
+  if (typeof __CYCLEGAN_CJS_BUILD__ !== 'undefined' && __CYCLEGAN_CJS_BUILD__) {
+    const specifier = 'node:path';
+    const path = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as typeof import('node:path');
+    return path.join(path.dirname(__filename), NODE_WORKER_FILE);
+  }
+  return new URL(NODE_WORKER_FILE, import.meta.url);
+}
+
+/**
+ * The parent's Node options minus those a worker refuses: a worker inherits execArgv, and
+ * `node --input-type=module -e ...` would otherwise make it fail to start.
+ */
+function workerExecArgv(): string[] {
+  const argv = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--input-type') i++;
+    else if (!argv[i].startsWith('--input-type=')) out.push(argv[i]);
+  }
+  return out;
+}
+
 async function spawnNodeWorker(url?: WorkerUrl): Promise<SpawnedWorker> {
   const specifier = 'node:worker_threads';
   const { Worker } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as {
-    Worker: new (file: string | URL) => NodeWorker;
+    Worker: new (file: string | URL, options: { execArgv: string[] }) => NodeWorker;
   };
-  const file = url ?? new URL(NODE_WORKER_FILE, import.meta.url);
-  const worker = new Worker(file);
+  const file = url ?? (await defaultNodeWorkerFile());
+  const worker = new Worker(file, { execArgv: workerExecArgv() });
   const end = endOnce();
   let terminating = false;
   // 'error' (an uncaught exception, a module that failed to load, out of memory) comes first

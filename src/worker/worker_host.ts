@@ -37,6 +37,7 @@ import type {
   WorkerInit,
   WorkerReady,
 } from './protocol.js';
+import { WORKER_EXIT_MESSAGE } from './protocol.js';
 
 const NETWORKS: readonly NetworkName[] = ['G_AB', 'G_BA', 'D_A', 'D_B'];
 const DIRECTIONS: readonly Direction[] = ['AtoB', 'BtoA'];
@@ -343,17 +344,21 @@ export class WorkerHost implements WorkerApi {
 
   _testExit(code: number): void {
     this.requireTestHooks('_testExit');
-    const p = (globalThis as { process?: { exit(code: number): never } }).process;
-    // In a worker thread process.exit() ends the thread only; in a browser worker, close() it.
-    if (p && typeof p.exit === 'function' && typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'undefined') p.exit(code);
-    else (globalThis as unknown as { close(): void }).close();
+    const g = globalThis as { process?: { exit(code: number): never }; WorkerGlobalScope?: unknown };
+    // In a worker thread process.exit() ends the thread only. A browser worker closes itself,
+    // which the page would not notice: it announces the exit first (see spawn.ts).
+    if (typeof g.WorkerGlobalScope === 'undefined' && typeof g.process?.exit === 'function') g.process.exit(code);
+    const scope = globalThis as unknown as { postMessage(m: unknown): void; close(): void };
+    scope.postMessage({ [WORKER_EXIT_MESSAGE]: code });
+    scope.close();
   }
 
   _testThrowUncaught(message: string): void {
     this.requireTestHooks('_testThrowUncaught');
-    setTimeout(() => {
+    // Thrown outside any call, as a bug in a callback would be: nothing catches it.
+    queueMicrotask(() => {
       throw new Error(message);
-    }, 0);
+    });
   }
 
   _testLastTransfer(): { buffers: number; detached: number } {
