@@ -76,6 +76,8 @@ export class WorkerHost implements WorkerApi {
   private readonly trainers = new Map<number, CycleGANTrainer>();
   private readonly models = new Map<number, LoadedModel>();
   private readonly cancels = new Map<number, AbortController>();
+  /** Trainers inside fit(): their steps interleave with other calls at step boundaries. */
+  private readonly fitting = new Set<number>();
   /** Buffers of the last transferred result, kept only to probe that the transfer detached them. */
   private lastTransfer: ArrayBuffer[] = [];
 
@@ -105,7 +107,7 @@ export class WorkerHost implements WorkerApi {
   }
 
   async trainerStep(id: number, realA: WireBatch, realB: WireBatch): Promise<StepLosses> {
-    const trainer = this.trainer(id, 'step');
+    const trainer = this.idleTrainer(id, 'step');
     const target = this.trainerTarget(trainer, true);
     const engine = this.requireEngine();
     const a = batchToTensor(engine, realA, target, 'CycleGANTrainer.step', 'realA');
@@ -120,7 +122,7 @@ export class WorkerHost implements WorkerApi {
   }
 
   trainerEndEpoch(id: number): TrainerInfo {
-    const trainer = this.trainer(id, 'endEpoch');
+    const trainer = this.idleTrainer(id, 'endEpoch');
     trainer.endEpoch();
     return this.infoOf(id, trainer);
   }
@@ -137,8 +139,11 @@ export class WorkerHost implements WorkerApi {
     const controller = new AbortController();
     this.cancels.set(options.cancelId, controller);
     if (options.aborted) controller.abort();
+    let marked = false;
     try {
-      const trainer = this.trainer(id, 'fit');
+      const trainer = this.idleTrainer(id, 'fit');
+      this.fitting.add(id);
+      marked = true;
       const data = await buildDataset(dataset, 'CycleGANTrainer.fit', 'dataset');
       const sampleDataset = options.sampleDataset ? await buildDataset(options.sampleDataset, 'CycleGANTrainer.fit', 'sampleDataset') : undefined;
       const interval = options.progressIntervalMs ?? this.options!.progressIntervalMs;
@@ -166,6 +171,7 @@ export class WorkerHost implements WorkerApi {
         sampleCount: options.sampleCount,
       });
     } finally {
+      if (marked) this.fitting.delete(id);
       this.cancels.delete(options.cancelId);
       // Closes the callbacks' message ports, which would otherwise keep both threads alive.
       for (const cb of [onProgress, onCheckpoint, onSample]) (cb as Remote<unknown> | undefined)?.[releaseProxy]?.();
@@ -217,7 +223,7 @@ export class WorkerHost implements WorkerApi {
   }
 
   async trainerLoadCheckpoint(id: number, source: WireSource): Promise<TrainerInfo> {
-    const trainer = this.trainer(id, 'loadCheckpoint');
+    const trainer = this.idleTrainer(id, 'loadCheckpoint');
     await trainer.loadCheckpoint(await readSource(source));
     return this.infoOf(id, trainer);
   }
@@ -229,7 +235,7 @@ export class WorkerHost implements WorkerApi {
   }
 
   async trainerLoadWeights(id: number, network: NetworkName, source: WireSource, options: { strict?: boolean }): Promise<void> {
-    const trainer = this.trainer(id, 'loadWeights');
+    const trainer = this.idleTrainer(id, 'loadWeights');
     await this.loadInto(this.network(trainer, network, 'loadWeights'), source, options?.strict);
   }
 
@@ -387,6 +393,19 @@ export class WorkerHost implements WorkerApi {
   private trainer(id: number, method: string): CycleGANTrainer {
     const t = this.trainers.get(id);
     if (!t) throw new CycleGanError(`CycleGANTrainer.${method}: this trainer was disposed (or belongs to another worker)`);
+    return t;
+  }
+
+  /**
+   * A trainer that no fit() is driving. Calls that change training (step, another fit, loading
+   * state) would interleave with fit's steps; reading calls (translate, checkpointBytes,
+   * sampleImages, info) run between two of its steps and see a consistent model.
+   */
+  private idleTrainer(id: number, method: string): CycleGANTrainer {
+    const t = this.trainer(id, method);
+    if (this.fitting.has(id)) {
+      throw new CycleGanError(`CycleGANTrainer.${method}: fit() is running on this trainer; abort it (its signal) or await it first`);
+    }
     return t;
   }
 

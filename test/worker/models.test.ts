@@ -56,6 +56,7 @@ async function forward(g: GeneratorResNet, x: Float32Array, n = 1): Promise<Floa
 describe('loadModel in a worker', () => {
   it('loads generator bytes and translates as the same generator in-thread', async () => {
     const { g, bytes } = generator(11);
+    const before = await worker.memory();
     const model = await worker.loadModel(bytes);
     expect(model.directions).toEqual(['AtoB']);
     expect(model.specs.AtoB).toEqual({ kind: 'GeneratorResNet', options: { inputShape: [3, 32, 32], nResidualBlocks: 1 } });
@@ -69,6 +70,7 @@ describe('loadModel in a worker', () => {
     expect(out.shape).toEqual([1, 3, 40, 40]);
     await expect(model.translate(randomBatch(14), 'BtoA')).rejects.toBeInstanceOf(AttributeError);
     await model.dispose();
+    expect((await worker.memory()).liveTensors).toBe(before.liveTensors); // nothing left behind
     g.dispose();
   });
 

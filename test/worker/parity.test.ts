@@ -75,7 +75,8 @@ describe('a trainer in a worker', () => {
     local.dispose();
   });
 
-  it('takes arrays of images as batches and returns images', async () => {
+  it('takes arrays of images as batches and returns images, and frees what it made', async () => {
+    const before = await worker.memory();
     const trainer = await worker.createTrainer(SMALL);
     const losses = await trainer.step([randomRgba(1), randomRgba(2)], [randomRgba(3), randomRgba(4)]);
     for (const k of KEYS) expect(Number.isFinite(losses[k])).toBe(true);
@@ -85,7 +86,15 @@ describe('a trainer in a worker', () => {
     const grid = await trainer.sampleImages(randomBatch(7, 2), randomBatch(8, 2));
     expect(grid.width).toBeGreaterThan(64);
     expect(grid.data.length).toBe(grid.width * grid.height * 4);
+    expect((await worker.memory()).liveTensors).toBeGreaterThan(before.liveTensors);
     await trainer.dispose();
+    // Every batch, result and network of those calls is gone from the worker's engine.
+    const after = await worker.memory();
+    expect(after.liveTensors).toBe(before.liveTensors);
+    expect(after.liveBytes).toBe(before.liveBytes);
+    const report = await worker.dispatchReport();
+    expect(report.backend).toBe('wasm');
+    expect(report.kernels.conv2d?.wasm ?? 0).toBeGreaterThan(0);
   });
 
   it('rethrows errors from the worker as the library classes, with their fields', async () => {

@@ -122,6 +122,28 @@ describe('fit in a worker', () => {
     await trainer.dispose();
   });
 
+  it('serves reading calls between the steps of a running fit, and refuses calls that would change it', async () => {
+    const trainer = await worker.createTrainer({ ...SMALL, nEpochs: 100, decayEpoch: 50 });
+    const controller = new AbortController();
+    let first!: () => void;
+    const started = new Promise<void>((resolve) => (first = resolve));
+    const fit = trainer.fit({ kind: 'builtin', seed: 6, imgHeight: 32, size: 2 }, { signal: controller.signal, onProgress: () => first() });
+    await started;
+    // A preview while training: translate and checkpoint run at a step boundary.
+    const preview = await trainer.translate(randomBatch(61), 'AtoB');
+    expect(preview.every((v) => Number.isFinite(v))).toBe(true);
+    const state = decodeCheckpoint(await trainer.checkpointBytes(), 'mid-fit');
+    expect(state.steps).toBeGreaterThanOrEqual(1);
+    await expect(trainer.step(randomBatch(62), randomBatch(63))).rejects.toThrow(/fit\(\) is running on this trainer/);
+    await expect(trainer.fit({ kind: 'builtin', imgHeight: 32, size: 2 })).rejects.toThrow(/fit\(\) is running/);
+    controller.abort();
+    const result = await fit;
+    expect(result.status).toBe('aborted');
+    // Once fit has returned, the trainer takes steps again.
+    expect(Number.isFinite((await trainer.step(randomBatch(64), randomBatch(65))).lossG)).toBe(true);
+    await trainer.dispose();
+  });
+
   it('returns at once, untrained, when the signal is already aborted', async () => {
     const trainer = await worker.createTrainer({ ...SMALL, nEpochs: 1, decayEpoch: 0 });
     const controller = new AbortController();
