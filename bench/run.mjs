@@ -12,7 +12,7 @@
 // 4. the tables, bench/results/<date>-<machine>.json and the SVG chart.
 // The default (quick) preset is sized to finish in about 12 minutes on a 2-core machine.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,7 @@ import { writeSafetensorsFile } from './peers/safetensors.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const CACHE = join(HERE, '.cache');
-const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+
 // SwiftShader's Vulkan driver (Debian's chromium) when no driver was chosen: before Dawn starts.
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
@@ -42,12 +42,16 @@ const argv = process.argv.slice(2);
 const flag = (f) => argv.includes(f);
 const opt = (f, d) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : d);
 const preset = getPreset(flag('--full') ? 'full' : opt('--preset', 'quick'));
+// which peers run: all (TF.js, ORT, PyTorch), torch, or none; PyTorch on these devices
+const peers = flag('--no-peers') ? 'none' : opt('--peers', 'all');
+const torchDevices = opt('--torch-devices', 'cpu').split(',');
 // a bare word is a filter too (`cyclegan-engine bench [filter]` passes it so)
-const VALUED = ['--filter', '--out', '--chart', '--threads', '--preset'];
+const VALUED = ['--filter', '--out', '--chart', '--threads', '--preset', '--peers', '--torch-devices', '--python'];
 const positional = argv.find((a, i) => !a.startsWith('--') && !VALUED.includes(argv[i - 1]));
 const filter = opt('--filter', positional ?? '');
 const outDir = opt('--out', join(HERE, 'results'));
 const allThreads = Number(opt('--threads', os.availableParallelism()));
+const PYTHON = opt('--python', process.env.BENCH_PYTHON ?? '/usr/bin/python3');
 const log = (...a) => console.log(`[bench ${((performance.now()) / 1e3).toFixed(0)}s]`, ...a);
 
 const lib = await import(process.env.CYCLEGAN_DIST ?? '../dist/index.js');
@@ -87,6 +91,20 @@ const put = (key, r) => {
   if (dispatch) (results.dispatch[key] ??= {})[r.id] = dispatch;
   results.results[key][r.id] = derive({ ...rest, flop }, run?.ceiling ? results.ceilings[run.ceiling]?.gflops : null);
 };
+
+// Written after every phase, so a run cut short (the GPU machine's time limit) keeps what it has.
+const name = () => `${results.date.slice(0, 10)}-${machineSlug(results.machine, results.gpuAdapter)}${preset.name === 'quick' ? '' : `-${preset.name}`}`;
+let jsonPath;
+let svgPath;
+function save() {
+  results.durationSeconds = +(performance.now() / 1e3).toFixed(1);
+  mkdirSync(outDir, { recursive: true });
+  jsonPath = join(outDir, `${name()}.json`);
+  writeFileSync(`${jsonPath}.tmp`, JSON.stringify(results, null, 1) + '\n');
+  renameSync(`${jsonPath}.tmp`, jsonPath);
+  svgPath = opt('--chart', join(outDir, `${name()}.svg`));
+  writeFileSync(svgPath, chartSvg(results));
+}
 
 // ------------------------------------------------------------------ ceilings
 log('ceiling: WASM SIMD f32x4 mul+add, one core');
@@ -134,7 +152,7 @@ async function engineRun(key, label, options, { ceiling, plan, observe } = {}) {
   addRunner(key, label, { kind: 'engine', backend: options.backend, ceiling, wasmVariant: variant, adapter: engine.dispatchReport().selection.adapter ?? null });
   log(`engine ${label}: ${cases.length} cases`);
   await runEngineCases({
-    lib, engine, Benchmark, cases, sampling, plan,
+    lib, engine, Benchmark, cases, sampling, plan, onceAbove: preset.onceAbove,
     onResult: (r) => {
       observe?.(r);
       put(key, r);
@@ -142,6 +160,7 @@ async function engineRun(key, label, options, { ceiling, plan, observe } = {}) {
     },
   });
   engine.dispose();
+  save();
   return variant;
 }
 
@@ -207,40 +226,46 @@ async function jsPeer(peer, key, label, { threads, ceiling, extra }) {
   const data = JSON.parse(readFileSync(out, 'utf8'));
   results.runners.find((r) => r.key === key).info = data.info;
   for (const r of data.results) put(key, r);
+  save();
 }
 
 async function pythonPeers() {
   const hasPython = existsSync(PYTHON) && (await runChild(PYTHON, ['-c', 'import torch'], () => {})).code === 0;
-  // No ceiling for PyTorch: its native kernels use the CPU's full vector width (AVX2/AVX-512
-  // FMA), which the WASM SIMD ceiling (128-bit, no FMA) does not bound.
-  const keys = [['torch-cpu-1t', 'torch cpu 1t', 1, null], ...(allThreads > 1 ? [[`torch-cpu-${allThreads}t`, `torch cpu ${allThreads}t`, allThreads, null]] : [])];
-  if (!hasPython) {
-    for (const [key, label, threads] of keys) {
-      addRunner(key, label, { kind: 'peer', threads });
-      for (const c of cases) put(key, { id: c.id, skipped: `no PyTorch: ${PYTHON} with torch not found` });
+  let any = false;
+  for (const device of torchDevices) {
+    // No ceiling for PyTorch on the CPU: its native kernels use the CPU's full vector width
+    // (AVX2/AVX-512 FMA), which the WASM SIMD ceiling (128-bit, no FMA) does not bound. On CUDA
+    // it runs strict FP32 (TF32 off), so the adapter's FP32 rate is its ceiling too.
+    const keys = device === 'cuda'
+      ? [['torch-cuda', 'torch cuda', allThreads, 'gpu']]
+      : [['torch-cpu-1t', 'torch cpu 1t', 1, null], ...(allThreads > 1 ? [[`torch-cpu-${allThreads}t`, `torch cpu ${allThreads}t`, allThreads, null]] : [])];
+    for (const [key, label, threads, ceiling] of keys) addRunner(key, label, { kind: 'peer', threads, ceiling });
+    if (!hasPython) {
+      for (const [key] of keys) for (const c of cases) put(key, { id: c.id, skipped: `no PyTorch: ${PYTHON} with torch not found` });
+      continue;
     }
-    return false;
+    any = true;
+    const spec = join(CACHE, `torch-${device}.spec.json`);
+    const out = join(CACHE, `torch-${device}.out.json`);
+    const ms = (s) => ({ min_samples: s.minSamples, max_time: s.maxTime });
+    writeFileSync(spec, JSON.stringify({ device, threads: keys.map((k) => k[2]), cases, weights_dir: join(CACHE, 'weights'), ...ms(preset.samples), e2e: ms(preset.e2eSamples) }));
+    log(`peer PyTorch ${device}`);
+    const { code, err } = await runChild(PYTHON, [join(HERE, 'peers', 'torch_bench.py'), spec, out], (r) => log(`  torch ${device} ${r.threads}t | ${r.id} | ${r.error ?? `${r.medianMs.toFixed(1)} ms`}`));
+    if (code !== 0 || !existsSync(out)) {
+      for (const [key] of keys) for (const c of cases) put(key, { id: c.id, error: `torch_bench.py failed: ${err.trim().split('\n').pop()}` });
+      continue;
+    }
+    const data = JSON.parse(readFileSync(out, 'utf8'));
+    for (const [key, , threads] of keys) {
+      results.runners.find((r) => r.key === key).info = { ...data.info, threads };
+      for (const r of data.results.filter((x) => x.threads === threads)) put(key, r);
+    }
+    save();
   }
-  const spec = join(CACHE, 'torch.spec.json');
-  const out = join(CACHE, 'torch.out.json');
-  const ms = (s) => ({ min_samples: s.minSamples, max_time: s.maxTime });
-  writeFileSync(spec, JSON.stringify({ device: 'cpu', threads: keys.map((k) => k[2]), cases, weights_dir: join(CACHE, 'weights'), ...ms(preset.samples), e2e: ms(preset.e2eSamples) }));
-  for (const [key, label, threads, ceiling] of keys) addRunner(key, label, { kind: 'peer', threads, ceiling });
-  log('peer PyTorch CPU');
-  const { code, err } = await runChild(PYTHON, [join(HERE, 'peers', 'torch_bench.py'), spec, out], (r) => log(`  torch ${r.threads}t | ${r.id} | ${r.error ?? `${r.medianMs.toFixed(1)} ms`}`));
-  if (code !== 0 || !existsSync(out)) {
-    for (const [key] of keys) for (const c of cases) put(key, { id: c.id, error: `torch_bench.py failed: ${err.trim().split('\n').pop()}` });
-    return true;
-  }
-  const data = JSON.parse(readFileSync(out, 'utf8'));
-  for (const [key, , threads] of keys) {
-    results.runners.find((r) => r.key === key).info = { ...data.info, threads };
-    for (const r of data.results.filter((x) => x.threads === threads)) put(key, r);
-  }
-  return true;
+  return any;
 }
 
-if (!flag('--no-peers')) {
+if (peers !== 'none') {
   mkdirSync(join(CACHE, 'weights'), { recursive: true });
   // Set-up: the engine's seeded weights as safetensors for the peers, then the ONNX exports.
   const wEngine = await lib.createEngine({ backend: 'wasm' });
@@ -253,7 +278,7 @@ if (!flag('--no-peers')) {
   writeSafetensorsFile(join(CACHE, 'weights', 'discriminator.safetensors'), await ws.get('discriminator'));
   wEngine.dispose();
   const hasTorch = await pythonPeers();
-  if (hasTorch) {
+  if (hasTorch && peers === 'all') {
     const specs = e2e.filter((c) => c.kind === 'generator').map((c) => `generator:${c.blocks}:${c.size}`)
       .concat(e2e.filter((c) => c.kind === 'discriminator').map((c) => `discriminator:${c.size}`));
     if (specs.length) {
@@ -262,9 +287,11 @@ if (!flag('--no-peers')) {
       if (code !== 0) results.notes.push(`ONNX export failed: ${err.trim().split('\n').pop()}`);
     }
   }
-  await jsPeer('tfjs-wasm', 'tfjs-wasm-1t', 'tfjs wasm 1t', { threads: 1, ceiling: 'wasm1' });
-  await jsPeer('ort-wasm', 'ort-wasm-1t', 'ort wasm 1t', { threads: 1, ceiling: 'wasm1' });
-  if (allThreads > 1) await jsPeer('ort-wasm', `ort-wasm-${allThreads}t`, `ort wasm ${allThreads}t`, { threads: allThreads, ceiling: 'wasmAll' });
+  if (peers === 'all') {
+    await jsPeer('tfjs-wasm', 'tfjs-wasm-1t', 'tfjs wasm 1t', { threads: 1, ceiling: 'wasm1' });
+    await jsPeer('ort-wasm', 'ort-wasm-1t', 'ort wasm 1t', { threads: 1, ceiling: 'wasm1' });
+    if (allThreads > 1) await jsPeer('ort-wasm', `ort-wasm-${allThreads}t`, `ort wasm ${allThreads}t`, { threads: allThreads, ceiling: 'wasmAll' });
+  } else results.notes.push(`peers: only PyTorch (--peers ${peers})`);
 }
 
 // ------------------------------------------------------------------ output
@@ -288,11 +315,6 @@ for (const n of results.notes) console.log(`note: ${n}`);
 const missing = blanks(results);
 if (missing.length) console.log(`BLANK CELLS (a bug): ${missing.join('; ')}`);
 
-mkdirSync(outDir, { recursive: true });
-const name = `${results.date.slice(0, 10)}-${machineSlug(results.machine, results.gpuAdapter)}${preset.name === 'quick' ? '' : `-${preset.name}`}`;
-const jsonPath = join(outDir, `${name}.json`);
-writeFileSync(jsonPath, JSON.stringify(results, null, 1) + '\n');
-const svgPath = opt('--chart', join(outDir, `${name}.svg`));
-writeFileSync(svgPath, chartSvg(results));
+save();
 console.log(`\nwrote ${jsonPath}\nwrote ${svgPath}\n(${results.durationSeconds} s)`);
 process.exit(missing.length ? 1 : 0);

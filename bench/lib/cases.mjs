@@ -102,6 +102,16 @@ export function preset(name) {
       e2e: { generator: [[32, 1]], discriminator: [32], step: [[32, 1]] },
       samples: { minSamples: 1, maxTime: 0.05 },
       e2eSamples: { minSamples: 1, maxTime: 0.05 },
+      onceAbove: Infinity,
+    };
+  }
+  if (name === 'device') {
+    // bench/device/run.sh on a lent GPU machine: everything, in under 7 minutes
+    return {
+      name, opSizes: [128, 256], e2e: {},
+      samples: { minSamples: 3, maxTime: 0.2 },
+      e2eSamples: { minSamples: 2, maxTime: 0.3 },
+      onceAbove: 3,
     };
   }
   if (name === 'full') {
@@ -109,11 +119,13 @@ export function preset(name) {
       name, opSizes: [128, 256], e2e: {},
       samples: { minSamples: 5, maxTime: 3 },
       e2eSamples: { minSamples: 3, maxTime: 10 },
+      onceAbove: Infinity,
     };
   }
   return {
     name: 'quick', opSizes: [128, 256], e2e: {},
     samples: { minSamples: 2, maxTime: 0.3 },
     e2eSamples: { minSamples: 2, maxTime: 0.5 },
+    onceAbove: 5,
   };
 }

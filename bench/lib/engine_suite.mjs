@@ -108,10 +108,10 @@ function buildE2e(lib, engine, c) {
  * 'skip', reason } (the software-GPU budget, see bench/lib/budget.mjs). Returns one result per
  * case: { id, ..., medianMs, rme, samples, method, flop, bytes, dispatch } or { id, skipped }.
  */
-export async function runEngineCases({ lib, engine, Benchmark, cases, sampling, plan = () => ({ mode: 'sample' }), onResult = () => {} }) {
+export async function runEngineCases({ lib, engine, Benchmark, cases, sampling, plan = () => ({ mode: 'sample' }), onceAbove = Infinity, onResult = () => {} }) {
   const results = [];
   for (const c of cases) {
-    const p = plan(c);
+    let p = plan(c);
     const base = { id: c.id, group: c.kind ? 'e2e' : 'op', flop: c.flop ?? 0, bytes: c.bytes ?? 0 };
     if (p.mode === 'skip') {
       const r = { ...base, skipped: p.reason };
@@ -125,9 +125,14 @@ export async function runEngineCases({ lib, engine, Benchmark, cases, sampling, 
       // The first call is the warm-up; for end-to-end cases it also counts FLOPs and records
       // which backend ran each kernel and the bytes moved (the dispatch report of one call).
       engine.resetDispatchReport();
+      const w0 = performance.now();
       if (c.kind) base.flop = await countFlops(engine, built.fn);
       else await built.fn();
+      const warmSeconds = (performance.now() - w0) / 1e3;
       if (c.kind) base.dispatch = summarizeDispatch(engine.dispatchReport());
+      // A case whose warm-up took longer than `onceAbove` seconds gets one timed call (labelled):
+      // sampling a 30 s training step would eat the whole quick budget.
+      if (p.mode === 'sample' && warmSeconds > onceAbove) p = { mode: 'once', reason: `single timed run (one call takes ${warmSeconds.toFixed(0)} s)` };
       const t = p.mode === 'once'
         ? await timeOnce(built.fn, { warmup: 0 })
         : await timeCase(Benchmark, built.fn, { ...sampling(c), warmup: 0 });

@@ -14,6 +14,14 @@ function pkgVersion(name) {
   }
 }
 
+function readOr(url) {
+  try {
+    return readFileSync(url, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
 function git(args) {
   try {
     return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -42,7 +50,8 @@ export function softwareInfo() {
     v8: process.versions.v8,
     engine: {
       version: JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).version,
-      commit: git(['rev-parse', 'HEAD']),
+      // a packed copy (bench/device/pack.sh) has no .git: the commit was written next to it
+      commit: git(['rev-parse', 'HEAD']) ?? readOr(new URL('commit.txt', root)),
       dirty: dirty === null ? null : dirty.length > 0,
     },
     packages: Object.fromEntries(

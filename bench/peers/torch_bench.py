@@ -201,6 +201,10 @@ def main():
         info['cuda'] = torch.version.cuda
         info['cudnn'] = torch.backends.cudnn.version()
         torch.backends.cudnn.benchmark = True
+        # strict FP32, like the engine's WGSL: TF32 tensor cores would compute something else
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+        info['tf32'] = False
     results = []
     for threads in spec['threads']:
         torch.set_num_threads(threads)
@@ -209,7 +213,8 @@ def main():
             mode = c.get('mode', 'sample')
             try:
                 fn = op_case(c, dev) if 'op' in c else e2e_case(c, dev, spec['weights_dir'])
-                row.update(timer.measure(fn, spec.get('min_samples', 2), spec.get('max_time', 0.5), mode))
+                s = spec.get('e2e', spec) if 'kind' in c else spec
+                row.update(timer.measure(fn, s.get('min_samples', 2), s.get('max_time', 0.5), mode))
             except Exception as e:  # noqa: BLE001 - reported in the table, never a blank
                 row['error'] = ('%s: %s' % (type(e).__name__, e)).split('\n')[0]
             results.append(row)
