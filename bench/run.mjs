@@ -216,7 +216,7 @@ async function jsPeer(peer, key, label, { threads, ceiling, extra }) {
   addRunner(key, label, { kind: 'peer', ceiling, threads });
   const spec = join(CACHE, `${key}.spec.json`);
   const out = join(CACHE, `${key}.out.json`);
-  writeFileSync(spec, JSON.stringify({ cases, threads, sampling: { op: preset.samples, e2e: preset.e2eSamples }, weightsDir: join(CACHE, 'weights'), onnxDir: join(CACHE, 'onnx'), ...extra }));
+  writeFileSync(spec, JSON.stringify({ cases, threads, sampling: { op: preset.samples, e2e: preset.e2eSamples }, onceAbove: Number.isFinite(preset.onceAbove) ? preset.onceAbove : null, weightsDir: join(CACHE, 'weights'), onnxDir: join(CACHE, 'onnx'), ...extra }));
   log(`peer ${label}`);
   const { code, err } = await runChild(process.execPath, [join(HERE, 'peers', 'child.mjs'), peer, spec, out], (r) => log(`  ${label} | ${r.id} | ${r.skipped ?? r.error ?? `${r.medianMs.toFixed(1)} ms`}`));
   if (code !== 0 || !existsSync(out)) {
@@ -248,7 +248,7 @@ async function pythonPeers() {
     const spec = join(CACHE, `torch-${device}.spec.json`);
     const out = join(CACHE, `torch-${device}.out.json`);
     const ms = (s) => ({ min_samples: s.minSamples, max_time: s.maxTime });
-    writeFileSync(spec, JSON.stringify({ device, threads: keys.map((k) => k[2]), cases, weights_dir: join(CACHE, 'weights'), ...ms(preset.samples), e2e: ms(preset.e2eSamples) }));
+    writeFileSync(spec, JSON.stringify({ device, threads: keys.map((k) => k[2]), cases, weights_dir: join(CACHE, 'weights'), ...ms(preset.samples), e2e: ms(preset.e2eSamples), once_above: Number.isFinite(preset.onceAbove) ? preset.onceAbove : null }));
     log(`peer PyTorch ${device}`);
     const { code, err } = await runChild(PYTHON, [join(HERE, 'peers', 'torch_bench.py'), spec, out], (r) => log(`  torch ${device} ${r.threads}t | ${r.id} | ${r.error ?? `${r.medianMs.toFixed(1)} ms`}`));
     if (code !== 0 || !existsSync(out)) {

@@ -45,7 +45,7 @@ else
   unset VK_ICD_FILENAMES
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
   PRESET=device
-  TORCH=cuda,cpu
+  TORCH=cuda  # the GPU is the point here; CPU peers are measured on the CPU machines
   PYTHON=$(command -v python3)
   LIMIT=400
   command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$OUT/nvidia-smi.csv" || true

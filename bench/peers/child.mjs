@@ -13,6 +13,7 @@ const [peer, specPath, outPath] = process.argv.slice(2);
 const spec = JSON.parse(readFileSync(specPath, 'utf8'));
 const sampling = (c) => (c.kind ? spec.sampling.e2e : spec.sampling.op);
 const onResult = (r) => console.log(JSON.stringify({ progress: r }));
+const onceAbove = spec.onceAbove ?? Infinity;
 
 function readSafetensors(path) {
   const raw = readFileSync(path);
@@ -45,13 +46,13 @@ if (peer === 'tfjs-wasm') {
     note: 'tfjs-backend-wasm runs single-threaded in Node',
   };
   const weights = (kind, blocks) => readSafetensors(`${spec.weightsDir}/${kind === 'generator' ? `generator_${blocks}` : 'discriminator'}.safetensors`);
-  results = await runTfjsCases({ tf, Benchmark, cases: spec.cases, weights, sampling, onResult });
+  results = await runTfjsCases({ tf, Benchmark, cases: spec.cases, weights, sampling, onceAbove, onResult });
   results.forEach((r) => (r.threads = 1));
 } else if (peer === 'ort-wasm') {
   const { ortInfo, runOrtCases } = await import('./ort.mjs');
   const { ort, version } = await ortInfo();
   const onnxPath = (c) => `${spec.onnxDir}/${c.kind === 'generator' ? `generator_${c.blocks}_${c.size}` : `discriminator_${c.size}`}.onnx`;
-  results = await runOrtCases({ ort, Benchmark, cases: spec.cases, onnxPath, threads: spec.threads, sampling, onResult });
+  results = await runOrtCases({ ort, Benchmark, cases: spec.cases, onnxPath, threads: spec.threads, sampling, onceAbove, onResult });
   info = { version, backend: 'wasm', simd: true, threads: spec.threads };
 } else {
   throw new Error(`unknown peer ${peer}`);

@@ -7,7 +7,7 @@ import { PeerCannot, buildDiscriminator, buildGenerator, buildOpCase } from './t
  * `weights(kind, blocks)` gives the PyTorch-layout state dict ({ key: { data, shape } }) the
  * engine's networks were initialised with. `plan(case)` as in bench/lib/engine_suite.mjs.
  */
-export async function runTfjsCases({ tf, Benchmark, cases, weights, sampling, plan = () => ({ mode: 'sample' }), onResult = () => {} }) {
+export async function runTfjsCases({ tf, Benchmark, cases, weights, sampling, plan = () => ({ mode: 'sample' }), onceAbove = Infinity, onResult = () => {} }) {
   const backendName = tf.getBackend();
   const results = [];
   for (const c of cases) {
@@ -15,7 +15,7 @@ export async function runTfjsCases({ tf, Benchmark, cases, weights, sampling, pl
     let r;
     let dispose = () => {};
     try {
-      const p = plan(c);
+      let p = plan(c);
       if (p.mode === 'skip') throw new PeerCannot(p.reason);
       let call;
       if (!c.kind) {
@@ -43,7 +43,10 @@ export async function runTfjsCases({ tf, Benchmark, cases, weights, sampling, pl
         await Promise.all(ys.map((t) => t.data()));
         ys.forEach((t) => t.dispose());
       };
+      const w0 = performance.now();
       await fn(); // warm-up: kernels compile, weights upload
+      const warm = (performance.now() - w0) / 1e3;
+      if (p.mode === 'sample' && warm > onceAbove) p = { mode: 'once', reason: `single timed run (one call takes ${warm.toFixed(0)} s)` };
       const t = p.mode === 'once' ? await timeOnce(fn, { warmup: 0 }) : await timeCase(Benchmark, fn, { ...sampling(c), warmup: 0 });
       r = { ...base, ...t, ...(p.reason ? { note: p.reason } : {}) };
     } catch (e) {
