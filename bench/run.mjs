@@ -89,14 +89,22 @@ const put = (key, r) => {
   if (meta && !meta.flop && r.flop) meta.flop = r.flop;
   const { dispatch, ...rest } = r;
   if (dispatch) (results.dispatch[key] ??= {})[r.id] = dispatch;
-  results.results[key][r.id] = derive({ ...rest, flop }, run?.ceiling ? results.ceilings[run.ceiling]?.gflops : null);
+  results.results[key][r.id] = { ...rest, flop };
 };
+/** Rates and shares of the ceilings, recomputed whenever a ceiling changes (see the end). */
+function deriveAll() {
+  for (const run of results.runners) {
+    const ceiling = run.ceiling ? results.ceilings[run.ceiling]?.gflops : null;
+    for (const [id, r] of Object.entries(results.results[run.key] ?? {})) results.results[run.key][id] = derive(r, ceiling);
+  }
+}
 
 // Written after every phase, so a run cut short (the GPU machine's time limit) keeps what it has.
 const name = () => `${results.date.slice(0, 10)}-${machineSlug(results.machine, results.gpuAdapter)}${preset.name === 'quick' ? '' : `-${preset.name}`}`;
 let jsonPath;
 let svgPath;
 function save() {
+  deriveAll();
   results.durationSeconds = +(performance.now() / 1e3).toFixed(1);
   mkdirSync(outDir, { recursive: true });
   jsonPath = join(outDir, `${name()}.json`);
@@ -295,6 +303,16 @@ if (peers !== 'none') {
 }
 
 // ------------------------------------------------------------------ output
+// The ceilings once more, now that the machine may be quieter: a ceiling is the best the
+// machine did, so the higher of the two measurements counts (both are kept).
+{
+  const again1 = await measureSingleCore();
+  const againAll = await measureAllCores({ bytes: simdFmaModuleBytes(), threads: allThreads });
+  const best = (a, b) => ({ ...(b.gflops > a.gflops ? b : a), measurements: [a.gflops, b.gflops] });
+  results.ceilings.wasm1 = best(results.ceilings.wasm1, again1);
+  results.ceilings.wasmAll = best(results.ceilings.wasmAll, againAll);
+  deriveAll();
+}
 results.durationSeconds = +(performance.now() / 1e3).toFixed(1);
 const gpuKey = 'engine-webgpu';
 const ratios = [['webgpu÷wasm time', 'engine-wasm-1t', gpuKey]];
@@ -302,6 +320,20 @@ const c = results.ceilings;
 console.log(`\nCeilings: WASM SIMD ${c.wasm1.gflops.toFixed(1)} GFLOP/s on 1 core, ${c.wasmAll.gflops.toFixed(1)} on ${c.wasmAll.threads}; ` +
   `GPU ${c.gpu ? `${c.gpu.gflops.toFixed(1)} GFLOP/s (${results.gpuAdapter})` : 'none'}.`);
 console.log('Cells: median ms, ±relative margin of error, n samples, GFLOP/s (GB/s for ops without multiply-adds), % of the runner\'s ceiling.\n');
+console.log('Runners:');
+for (const run of results.runners) {
+  const i = run.info ?? {};
+  const what = run.kind === 'engine'
+    ? `cyclegan-engine ${results.software.engine.version} (${(results.software.engine.commit ?? '?').slice(0, 7)}), ${run.backend}` +
+      (run.backend === 'wasm' ? `, SIMD, threads ${run.wasmVariant?.threads ?? 1}, relaxed SIMD ${run.wasmVariant?.relaxedSimd ? 'on' : 'off'}` : `, adapter ${run.adapter ?? results.gpuAdapter ?? 'none'}`)
+    : run.key.startsWith('torch')
+      ? `PyTorch ${i.torch ?? '?'} on ${i.device ?? '?'}${i.gpu ? ` (${i.gpu}, CUDA ${i.cuda}, TF32 off)` : ''}, torch.set_num_threads(${i.threads ?? run.threads}), oneDNN ${i.mkldnn ? 'on' : 'off'}`
+      : run.key.startsWith('tfjs')
+        ? `TensorFlow.js ${i.version ?? results.software.packages['@tensorflow/tfjs-core']}, tfjs-backend-${i.backend ?? 'wasm'}, SIMD ${i.simd ? 'on' : 'off'}, multithread ${i.multithread ? 'on' : 'off'} (${i.note ?? ''})`
+        : `ONNX Runtime Web ${i.version ?? results.software.packages['onnxruntime-web']}, wasm, SIMD ${i.simd ? 'on' : 'off'}, numThreads ${i.threads ?? run.threads}`;
+  console.log(`  ${run.label.padEnd(30)} ${what}`);
+}
+console.log('');
 console.log('Ops (batch 1):');
 console.log(formatTable(tableRows(results, 'op', ratios)));
 console.log('End to end (batch 1):');
