@@ -51,6 +51,7 @@ if (wc.length) {
 }
 
 // peers on the end-to-end cases
+lines.push("- Peers on the end-to-end cases (in parentheses: speed relative to the engine's WASM on one thread; above 1 is faster):");
 const peers = R.runners.filter((r) => r.kind === 'peer');
 for (const k of R.cases.filter((x) => x.group === 'e2e')) {
   const base = ms('engine-wasm-1t', k.id);
@@ -60,8 +61,11 @@ for (const k of R.cases.filter((x) => x.group === 'e2e')) {
     if (r?.medianMs > 0) return `${p.label} ${f(r.medianMs / 1e3, 2)} s (${f(base / r.medianMs, 2)}x)`;
     return `${p.label}: ${r?.skipped ?? r?.error ?? 'not run'}`;
   });
-  lines.push(`- **${k.id}.** Engine WASM 1 thread ${f(base / 1e3, 2)} s; ${parts.join('; ')}. (In parentheses: speed relative to the engine's WASM, above 1 is faster.)`);
+  lines.push(`  - **${k.id}.** Engine WASM 1 thread ${f(base / 1e3, 2)} s; ${parts.join('; ')}.`);
 }
+lines.push('- End-to-end GFLOP/s count the convolutions the engine dispatched (2 x multiply-adds); peers are given the same count. ' +
+  "PyTorch's training step also computes the discriminators' gradients during the generators' backward (the engine skips them: the " +
+  'reference discards them), so PyTorch does more work than its figure credits.');
 const notes = R.notes ?? [];
 if (notes.length) lines.push(`- Notes of the run: ${notes.join('; ')}.`);
 
