@@ -19,7 +19,8 @@ const m = R.machine;
 const c = R.ceilings;
 lines.push(`Run of ${R.date.slice(0, 10)} (preset \`${R.preset}\`, ${Math.round(R.durationSeconds / 60)} min) on ${m.cpu}, ${m.availableParallelism} cores, ` +
   `${R.gpuAdapter ? `WebGPU adapter ${R.gpuAdapter}` : 'no WebGPU adapter'}; engine commit \`${(R.software.engine.commit ?? '?').slice(0, 7)}\`. ` +
-  `Full numbers: [\`${rel(path)}\`](${rel(path)}).`);
+  `Full numbers: [\`${rel(path)}\`](${rel(path)}).` +
+  (m.loadAverage?.[0] > m.availableParallelism / 2 ? ` The machine was shared during the run (load average ${m.loadAverage[0]} at its start on ${m.availableParallelism} cores): times are noisy.` : ''));
 lines.push('');
 lines.push(`- **Ceilings.** WASM SIMD multiply-add: ${f(c.wasm1.gflops)} GFLOP/s on one core, ${f(c.wasmAll.gflops)} on ${c.wasmAll.threads}` +
   (c.gpu ? `; the GPU adapter's FP32 FMA rate: ${f(c.gpu.gflops, 2)} GFLOP/s.` : '.'));
