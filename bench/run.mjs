@@ -147,7 +147,7 @@ if (!flag('--no-webgpu')) {
 const softwareGpu = /swiftshader|llvmpipe|lavapipe/i.test(results.gpuAdapter ?? '');
 
 // ------------------------------------------------------------------ the engine
-async function engineRun(key, label, options, { ceiling, plan, observe } = {}) {
+async function engineRun(key, label, options, { ceiling, plan, observe, order = cases } = {}) {
   let engine;
   try {
     engine = await lib.createEngine({ seed: 1, ...options });
@@ -160,7 +160,7 @@ async function engineRun(key, label, options, { ceiling, plan, observe } = {}) {
   addRunner(key, label, { kind: 'engine', backend: options.backend, ceiling, wasmVariant: variant, adapter: engine.dispatchReport().selection.adapter ?? null });
   log(`engine ${label}: ${cases.length} cases`);
   await runEngineCases({
-    lib, engine, Benchmark, cases, sampling, plan, onceAbove: preset.onceAbove,
+    lib, engine, Benchmark, cases: order, sampling, plan, onceAbove: preset.onceAbove,
     onResult: (r) => {
       observe?.(r);
       put(key, r);
@@ -188,6 +188,9 @@ if (gpu) {
   const planner = softwareGpu ? softwareGpuPlanner({ wasmMs, total: preset.name === 'full' ? 1800 : preset.name === 'test' ? 60 : 150, perCallLimit: preset.name === 'full' ? 60 : 8 }) : null;
   await engineRun('engine-webgpu', `engine webgpu${softwareGpu ? ' (SwiftShader)' : ''}`, { backend: 'webgpu', webgpu: { gpu } }, {
     ceiling: 'gpu', plan: planner ? (c) => planner.plan(c) : undefined, observe: planner ? (r) => planner.observe(r) : undefined,
+    // on a software GPU the cheapest cases first (by their WASM time), so the budget times as
+    // many cases as it can (end-to-end ones included) instead of a few big convolutions
+    order: planner ? [...cases].sort((a, b) => (wasmMs(a.id) ?? Infinity) - (wasmMs(b.id) ?? Infinity)) : cases,
   });
 } else {
   addRunner('engine-webgpu', 'engine webgpu', { kind: 'engine', backend: 'webgpu', ceiling: 'gpu' });

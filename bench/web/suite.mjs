@@ -72,8 +72,10 @@ export async function runPageBenchmark({ presetName, post }) {
     results.runners.at(-1).wasmVariant = e.wasmVariant ?? { threads: 1, relaxedSimd: false };
     const planner = options.backend === 'webgpu' ? planFor() : null;
     log(`engine ${label}`);
+    // on a software GPU the cheapest cases first (see bench/run.mjs)
+    const order = planner ? [...cases].sort((a, b) => (wasmMs(a.id) ?? Infinity) - (wasmMs(b.id) ?? Infinity)) : cases;
     await runEngineCases({
-      lib, engine: e, Benchmark, cases, sampling, onceAbove: preset.onceAbove,
+      lib, engine: e, Benchmark, cases: order, sampling, onceAbove: preset.onceAbove,
       plan: planner ? (c) => planner.plan(c) : undefined,
       onResult: (r) => { planner?.observe(r); put(key, r); },
     });
@@ -107,7 +109,8 @@ export async function runPageBenchmark({ presetName, post }) {
     log(`tfjs ${backend}`);
     const planner = backend === 'webgpu' ? planFor() : null;
     await runTfjsCases({
-      tf, Benchmark, cases, weights: ws.sync, sampling,
+      tf, Benchmark, weights: ws.sync, sampling,
+      cases: planner ? [...cases].sort((a, b) => (wasmMs(a.id) ?? Infinity) - (wasmMs(b.id) ?? Infinity)) : cases,
       plan: planner ? (c) => planner.plan(c) : undefined,
       onResult: (r) => { planner?.observe(r); put(key, r); },
     });
