@@ -173,7 +173,8 @@ async function engineRun(key, label, options, { ceiling, plan, observe, order = 
 }
 
 const v1 = await engineRun('engine-wasm-1t', 'engine wasm 1t', { backend: 'wasm', wasm: { threads: 1 } }, { ceiling: 'wasm1' });
-if (allThreads > 1) {
+async function wasmAllCores() {
+  if (allThreads <= 1) return;
   // The all-core rows are real only where the engine has WASM threads (engine.wasmVariant);
   // without them they would repeat the single-thread rows, so they are not rerun.
   const probe = await lib.createEngine({ backend: 'wasm', wasm: { threads: allThreads } });
@@ -182,6 +183,8 @@ if (allThreads > 1) {
   if (threaded) await engineRun(`engine-wasm-${allThreads}t`, `engine wasm ${allThreads}t`, { backend: 'wasm', wasm: { threads: allThreads } }, { ceiling: 'wasmAll' });
   else results.notes.push(`engine wasm ${allThreads}t: not run, this engine has no WASM threads (engine.wasmVariant absent or threads 1); its rows would equal the 1-thread ones`);
 }
+// --wasm-threads-last (the GPU machine's time-limited run): the GPU and PyTorch rows first
+if (!flag('--wasm-threads-last')) await wasmAllCores();
 void v1;
 if (gpu) {
   const wasmMs = (id) => results.results['engine-wasm-1t']?.[id]?.medianMs;
@@ -304,6 +307,8 @@ if (peers !== 'none') {
     if (allThreads > 1) await jsPeer('ort-wasm', `ort-wasm-${allThreads}t`, `ort wasm ${allThreads}t`, { threads: allThreads, ceiling: 'wasmAll' });
   } else results.notes.push(`peers: only PyTorch (--peers ${peers})`);
 }
+
+if (flag('--wasm-threads-last')) await wasmAllCores();
 
 // ------------------------------------------------------------------ output
 // The ceilings once more, now that the machine may be quieter: a ceiling is the best the
