@@ -67,6 +67,7 @@ const results = {
   date: new Date().toISOString(),
   preset: preset.name,
   filter,
+  args: argv,
   machine: machineInfo(),
   software: softwareInfo(),
   ceilings: {},
@@ -100,7 +101,10 @@ function deriveAll() {
 }
 
 // Written after every phase, so a run cut short (the GPU machine's time limit) keeps what it has.
-const name = () => `${results.date.slice(0, 10)}-${machineSlug(results.machine, results.gpuAdapter)}${preset.name === 'quick' ? '' : `-${preset.name}`}`;
+// A run that left something out (a filter, --no-*) is named "-partial" (git-ignored), so it never
+// overwrites a complete run's file.
+const partial = Boolean(filter) || ['--no-ops', '--no-e2e', '--no-webgpu', '--no-peers'].some(flag);
+const name = () => `${results.date.slice(0, 10)}-${machineSlug(results.machine, results.gpuAdapter)}${preset.name === 'quick' ? '' : `-${preset.name}`}${partial ? '-partial' : ''}`;
 let jsonPath;
 let svgPath;
 function save() {
