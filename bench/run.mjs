@@ -67,6 +67,7 @@ const results = {
   date: new Date().toISOString(),
   preset: preset.name,
   filter,
+  args: argv,
   machine: machineInfo(),
   software: softwareInfo(),
   ceilings: {},
@@ -100,7 +101,10 @@ function deriveAll() {
 }
 
 // Written after every phase, so a run cut short (the GPU machine's time limit) keeps what it has.
-const name = () => `${results.date.slice(0, 10)}-${machineSlug(results.machine, results.gpuAdapter)}${preset.name === 'quick' ? '' : `-${preset.name}`}`;
+// A run that left something out (a filter, --no-*) is named "-partial" (git-ignored), so it never
+// overwrites a complete run's file.
+const partial = Boolean(filter) || ['--no-ops', '--no-e2e', '--no-webgpu', '--no-peers'].some(flag);
+const name = () => `${results.date.slice(0, 10)}-${machineSlug(results.machine, results.gpuAdapter)}${preset.name === 'quick' ? '' : `-${preset.name}`}${partial ? '-partial' : ''}`;
 let jsonPath;
 let svgPath;
 function save() {
@@ -173,7 +177,8 @@ async function engineRun(key, label, options, { ceiling, plan, observe, order = 
 }
 
 const v1 = await engineRun('engine-wasm-1t', 'engine wasm 1t', { backend: 'wasm', wasm: { threads: 1 } }, { ceiling: 'wasm1' });
-if (allThreads > 1) {
+async function wasmAllCores() {
+  if (allThreads <= 1) return;
   // The all-core rows are real only where the engine has WASM threads (engine.wasmVariant);
   // without them they would repeat the single-thread rows, so they are not rerun.
   const probe = await lib.createEngine({ backend: 'wasm', wasm: { threads: allThreads } });
@@ -182,6 +187,8 @@ if (allThreads > 1) {
   if (threaded) await engineRun(`engine-wasm-${allThreads}t`, `engine wasm ${allThreads}t`, { backend: 'wasm', wasm: { threads: allThreads } }, { ceiling: 'wasmAll' });
   else results.notes.push(`engine wasm ${allThreads}t: not run, this engine has no WASM threads (engine.wasmVariant absent or threads 1); its rows would equal the 1-thread ones`);
 }
+// --wasm-threads-last (the GPU machine's time-limited run): the GPU and PyTorch rows first
+if (!flag('--wasm-threads-last')) await wasmAllCores();
 void v1;
 if (gpu) {
   const wasmMs = (id) => results.results['engine-wasm-1t']?.[id]?.medianMs;
@@ -304,6 +311,8 @@ if (peers !== 'none') {
     if (allThreads > 1) await jsPeer('ort-wasm', `ort-wasm-${allThreads}t`, `ort wasm ${allThreads}t`, { threads: allThreads, ceiling: 'wasmAll' });
   } else results.notes.push(`peers: only PyTorch (--peers ${peers})`);
 }
+
+if (flag('--wasm-threads-last')) await wasmAllCores();
 
 // ------------------------------------------------------------------ output
 // The ceilings once more, now that the machine may be quieter: a ceiling is the best the

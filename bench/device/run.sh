@@ -56,7 +56,7 @@ log "bench/run.mjs --preset $PRESET (limit ${LIMIT} s)"
 # SIGINT first so the run can still print; the JSON is written only at the end, so the limit
 # leaves a margin under the 7 minutes for it.
 set +e
-timeout -s INT -k 20 "$LIMIT" "$NODE" "$D/bench/run.mjs" --preset "$PRESET" --peers torch --torch-devices "$TORCH" \
+timeout -s INT -k 20 "$LIMIT" "$NODE" "$D/bench/run.mjs" --preset "$PRESET" --peers torch --torch-devices "$TORCH" --wasm-threads-last \
   --python "$PYTHON" --out "$OUT" 2>&1 | tee "$OUT/log.txt"
 code=${PIPESTATUS[0]}
 set -e
