@@ -13,7 +13,7 @@ export function convKernels(ctx: WasmContext): KernelTable<WasmStorage> {
   // rows) over x's grid.
   const window = (g: ConvGeometry): number[] => [g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW];
   const convBytes = (g: ConvGeometry): number =>
-    k.convScratchBytes(g.cIn * g.kh * g.kw, g.oh * g.ow, g.ow, g.cOut, ...window(g)) >>> 0;
+    k.conv2dScratchBytes(g.cIn, g.h, g.w, g.cOut, g.kh, g.kw, g.oh, g.ow, g.strideH, g.strideW, g.padH, g.padW) >>> 0;
   const transposedBytes = (g: ConvGeometry): number =>
     k.convScratchBytes(g.cOut * g.kh * g.kw, g.h * g.w, g.w, g.cIn, ...window(g)) >>> 0;
 
@@ -31,6 +31,8 @@ export function convKernels(ctx: WasmContext): KernelTable<WasmStorage> {
     g.strideW,
     g.padH,
     g.padW,
+    0, // part
+    1, // of parts
   ];
 
   const withScratch = (bytes: number, run: (work: number) => void): void => {
