@@ -78,6 +78,8 @@ const cases: Geo[] = [
   { n: 1, cIn: 6, h: 12, w: 13, cOut: 4, kh: 4, kw: 4, s: 1, p: 1 }, // padded: lowered, flipped dx
   { n: 2, cIn: 7, h: 11, w: 10, cOut: 9, kh: 3, kw: 3, s: 2, p: 1 }, // lowered, adjoint dx
   { n: 1, cIn: 3, h: 20, w: 19, cOut: 16, kh: 3, kw: 3, s: 1, p: 1 }, // lowered, adjoint dx
+  { n: 2, cIn: 3, h: 7, w: 9, cOut: 4, kh: 3, kw: 3, s: 1, p: 1 }, // flipped dx, two images
+  { n: 1, cIn: 2, h: 11, w: 13, cOut: 3, kh: 7, kw: 7, s: 1, p: 3 }, // flipped dx, wide padding
 ];
 
 describe('wasm conv kernels against a JS reference, whole and in parts', () => {
