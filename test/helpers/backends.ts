@@ -7,7 +7,10 @@
 //
 // WASM runs in three kernel variants, each pinned so that none silently becomes another:
 //   wasm          the SIMD128 build, one thread
-//   wasm-threads  the shared-memory build on 2 threads (the conv kernels split over a worker pool)
+//   wasm-threads  the shared-memory build on 2 threads (the conv kernels split over a worker pool;
+//                 convs under 4 MFLOP stay on the calling thread, so the op fixtures mostly
+//                 run there and the model fixtures run on the pool; test/wasm/conv_parts
+//                 checks every kernel's split on small shapes)
 //   wasm-relaxed  the relaxed-SIMD build (fused multiply-add in the GEMM), one thread
 // Relaxed SIMD runs where WebAssembly.validate accepts it. Node 20's V8 (11.3) implements it
 // behind --experimental-wasm-relaxed-simd, off by default; on such a Node this file turns V8's

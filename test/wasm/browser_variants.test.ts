@@ -19,9 +19,9 @@ import * as api from './lib.js';
 export async function probe(threads) {
   const e = await api.createEngine({ backend: 'wasm', seed: 4, wasm: { threads } });
   const variant = e.wasmVariant;
-  const x = e.randn([2, 5, 17, 19]);
-  const w = e.randn([6, 5, 3, 3]);
-  const y = Array.from(api.conv2d(x, w, null, { stride: 2, padding: 1 }).dataSync());
+  const x = e.randn([2, 16, 40, 40]); // 29 MFLOP: large enough to run on the kernel threads
+  const w = e.randn([32, 16, 3, 3]);
+  const y = Array.from(api.conv2d(x, w, null, { stride: 1, padding: 1 }).dataSync());
   e.dispose();
   return { variant, y };
 }`;

@@ -17,9 +17,10 @@ describe('engine.wasmVariant and the wasm options', () => {
     for (const threads of [1, 3]) {
       const engine = await createEngine({ backend: 'wasm', seed: 9, wasm: { threads, relaxedSimd: false } });
       expect(engine.wasmVariant).toEqual({ threads, relaxedSimd: false });
-      const x = engine.randn([2, 5, 17, 19]);
-      const w = engine.randn([6, 5, 3, 3]);
-      results.push(conv2d(x, w, null, { stride: 2, padding: 1 }).dataSync());
+      // 2*2*32*40*40*16*9 = 29 MFLOP: above the size the backend keeps on one thread.
+      const x = engine.randn([2, 16, 40, 40]);
+      const w = engine.randn([32, 16, 3, 3]);
+      results.push(conv2d(x, w, null, { stride: 1, padding: 1 }).dataSync());
       engine.dispose(); // ends the workers: the test process would not exit otherwise
     }
     // Each output element is computed by one thread with the same instruction sequence.

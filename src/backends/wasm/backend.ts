@@ -30,6 +30,14 @@ export interface WasmOptions {
 
 type Fn = (...args: number[]) => number;
 
+/**
+ * Below this many flops (about a tenth of a millisecond of one thread) a kernel call runs on
+ * the calling thread alone: waking the workers and waiting for the last one costs tens of
+ * microseconds, and the small convs of a 64x64 discriminator would spend more time in the
+ * handshake than in arithmetic.
+ */
+const MIN_PARALLEL_FLOPS = 4e6;
+
 export class WasmBackend implements Backend<WasmStorage> {
   readonly name = 'wasm' as const;
   readonly kernels: KernelTable<WasmStorage>;
@@ -54,15 +62,16 @@ export class WasmBackend implements Backend<WasmStorage> {
       exports,
       scratch: (bytes) => this.allocator.alloc(bytes),
       freeScratch: (ptr) => this.allocator.free(ptr),
-      parallel: (name, args, workArg, workBytes) => {
+      parallel: (name, args, workArg, workBytes, flops) => {
         // One scratch block per part, cache-line aligned, allocated and freed around the call
         // (the allocator pools blocks by size, so a training loop reuses the same ones).
         const stride = Math.ceil(Math.max(workBytes, 1) / 64) * 64;
-        const parts = pool?.threads ?? 1;
+        const threaded = pool !== null && flops >= MIN_PARALLEL_FLOPS;
+        const parts = threaded ? pool.threads : 1;
         const work = this.allocator.alloc(stride * parts);
         const withWork = args.map((v, i) => (i === workArg ? work : v));
         try {
-          if (!pool) k[name](...withWork, 0, 1);
+          if (!threaded) k[name](...withWork, 0, 1);
           else pool.run(name, withWork, workArg, stride, () => k[name](...withWork, 0, parts));
         } finally {
           this.allocator.free(work);

@@ -44,9 +44,12 @@ export function convKernels(ctx: WasmContext): KernelTable<WasmStorage> {
     g.padW,
   ];
 
-  // Every conv kernel takes its pointers, then `work`, then the geometry.
+  // Every conv kernel takes its pointers, then `work`, then the geometry. Forward and both
+  // gradients of conv2d and convTranspose2d do the same multiply-adds.
+  const flops = (g: ConvGeometry): number => 2 * g.n * g.cOut * g.oh * g.ow * g.cIn * g.kh * g.kw;
+  const transposedFlops = (g: ConvGeometry): number => 2 * g.n * g.cIn * g.h * g.w * g.cOut * g.kh * g.kw;
   const run = (name: (typeof CONV_PARALLEL_KERNELS)[number], ptrs: number[], bytes: number, g: ConvGeometry): void =>
-    ctx.parallel(name, [...ptrs, 0, ...geometry(g)], ptrs.length, bytes);
+    ctx.parallel(name, [...ptrs, 0, ...geometry(g)], ptrs.length, bytes, name.startsWith('convTranspose') ? transposedFlops(g) : flops(g));
 
   return {
     conv2d: ([x, weight, bias], [y], g) =>
