@@ -10,11 +10,11 @@
 //   output col2im scatters back (for the 64 -> 3 output conv: 64 rows reducing over 147
 //   instead of 3136 rows reducing over 3, 3x faster). With many output channels the two
 //   GEMMs are alike and the adjoint measured as fast or faster, so it stays.
-// Every kernel takes `part` of `parts`: the threaded backend runs parts 0..parts-1 at once
-// on disjoint pieces of the output, each with its own `work` of conv2dScratchBytes(...)
-// bytes; the single-threaded backend runs part 0 of 1.
+// Every kernel takes `part` of `parts`: the threaded backend runs parts 0..parts-1 at once,
+// each with its own `work` of conv2dScratchBytes(...) bytes, and the parts share the output
+// out unit by unit (tasks.ts); the single-threaded backend runs part 0 of 1.
 import { conv2dDirect, conv2dDirectBytes, conv2dDirectFits } from './conv_direct';
-import { convLoweredAdjoint, convLoweredForward, convLoweredWeight, convScratchBytes, splitPoint } from './im2col';
+import { convLoweredAdjoint, convLoweredForward, convLoweredWeight, convScratchBytes } from './im2col';
 
 /** True when conv2dGradInput runs as the forward conv of dy with flipped weights. */
 // @ts-ignore: decorator
@@ -76,10 +76,7 @@ export function conv2d(
   parts: i32,
 ): void {
   if (conv2dDirectFits(cOut, sh, sw, ph, pw, ow)) {
-    // Parts take whole output rows.
-    const r0 = splitPoint(oh, part, parts, 1);
-    const r1 = splitPoint(oh, part + 1, parts, 1);
-    conv2dDirect(x, weight, bias, y, work, n, cIn, h, w, cOut, kh, kw, oh, ow, r0, r1);
+    conv2dDirect(x, weight, bias, y, work, n, cIn, h, w, cOut, kh, kw, oh, ow, parts);
     return;
   }
   convLoweredForward(x, weight, bias, y, work, n, cIn, h, w, cOut, kh, kw, oh, ow, sh, sw, ph, pw, part, parts);

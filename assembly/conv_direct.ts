@@ -7,6 +7,7 @@
 // the 8 input pixels under the tap straight from the image row.
 // Valid windows only (stride 1, no padding): the generator pads with ReflectionPad2d first.
 import { madd } from './simd';
+import { nextUnit } from './tasks';
 
 const LANES: i32 = 8; // output pixels per strip (two f32x4)
 const CO: i32 = 4; // output channels per strip (the weights are packed 4 per tap)
@@ -21,7 +22,10 @@ export function conv2dDirectBytes(cIn: i32, kh: i32, kw: i32): usize {
   return (<usize>cIn * <usize>kh * <usize>kw * <usize>CO) << 2;
 }
 
-/** Output rows [r0, r1) of y = conv2d(x, weight) + bias, for a conv where conv2dDirectFits. */
+/**
+ * y = conv2d(x, weight) + bias, for a conv where conv2dDirectFits. The units of work are
+ * output rows of one image (tasks.ts), claimed by the `parts` threads of the call.
+ */
 export function conv2dDirect(
   x: usize,
   weight: usize,
@@ -37,8 +41,7 @@ export function conv2dDirect(
   kw: i32,
   oh: i32,
   ow: i32,
-  r0: i32,
-  r1: i32,
+  parts: i32,
 ): void {
   const k = cIn * kh * kw;
   // work[r][co] = weight[co, r], zero for co >= cOut: one 16-byte row per tap.
@@ -50,18 +53,18 @@ export function conv2dDirect(
   }
   const planeBytes = (<usize>h * <usize>w) << 2;
   const outPlaneBytes = (<usize>oh * <usize>ow) << 2;
-  for (let i = 0; i < n; i++) {
+  for (let u = nextUnit(-1, parts); u < n * oh; u = nextUnit(u, parts)) {
+    const i = u / oh;
+    const oy = u - i * oh;
     const img = x + <usize>i * <usize>cIn * planeBytes;
     const out = y + <usize>i * <usize>cOut * outPlaneBytes;
-    for (let oy = r0; oy < r1; oy++) {
-      // The last strip of a row is shifted left to end at ow: it recomputes a few pixels of
-      // the previous strip (same values) instead of taking a scalar path for the remainder.
-      for (let ox0 = 0; ox0 < ow; ox0 += LANES) {
-        const ox = min<i32>(ox0, ow - LANES);
-        const src = img + ((<usize>oy * <usize>w + <usize>ox) << 2);
-        const dst = out + ((<usize>oy * <usize>ow + <usize>ox) << 2);
-        directStrip(src, work, dst, outPlaneBytes, planeBytes, w, cIn, kh, kw, cOut, bias);
-      }
+    // The last strip of a row is shifted left to end at ow: it recomputes a few pixels of
+    // the previous strip (same values) instead of taking a scalar path for the remainder.
+    for (let ox0 = 0; ox0 < ow; ox0 += LANES) {
+      const ox = min<i32>(ox0, ow - LANES);
+      const src = img + ((<usize>oy * <usize>w + <usize>ox) << 2);
+      const dst = out + ((<usize>oy * <usize>ow + <usize>ox) << 2);
+      directStrip(src, work, dst, outPlaneBytes, planeBytes, w, cIn, kh, kw, cOut, bias);
     }
   }
 }

@@ -27,6 +27,7 @@ import {
   gemmPackedSlice,
   gemmWorkBytes,
 } from './gemm';
+import { nextUnit, UNITS_PER_PART } from './tasks';
 
 /**
  * Target size of the col chunk, in floats (1 MiB): small enough to stay in L2 between the
@@ -341,20 +342,9 @@ function lowerPanelRow(
 }
 
 /**
- * Where part `part` of `parts` starts when `total` items are split into nearly equal
- * contiguous runs, each starting at a multiple of `align` (the last run takes the rest).
- * The threaded kernels split their work with this, each thread computing its own run.
- */
-export function splitPoint(total: i32, part: i32, parts: i32, align: i32): i32 {
-  if (part >= parts) return total;
-  const raw = <i32>((<i64>total * <i64>part) / <i64>parts);
-  return min<i32>(total, ((raw + align - 1) / align) * align);
-}
-
-/**
- * out[i][M, P] = wm[M, K] · im2col(img[i]) (+ bias[M]) for each of the n images.
- * Part `part` of `parts` computes positions [splitPoint(P, part), splitPoint(P, part + 1))
- * of every image (all output channels), so parts write disjoint columns of out.
+ * out[i][M, P] = wm[M, K] · im2col(img[i]) (+ bias[M]) for each of the n images. The units
+ * of work (tasks.ts) are chunks of positions of one image, all output channels each, so
+ * parts write disjoint columns of out.
  */
 export function convLoweredForward(
   img: usize,
@@ -380,40 +370,49 @@ export function convLoweredForward(
 ): void {
   const k = imgC * kh * kw;
   const p = oh * ow;
-  const q0 = splitPoint(p, part, parts, GEMM_NR);
-  const q1 = splitPoint(p, part + 1, parts, GEMM_NR);
-  if (q0 >= q1) return;
+  if (n <= 0 || p <= 0) return;
   const imgBytes = (<usize>imgC * <usize>imgH * <usize>imgW) << 2;
   const outBytes = (<usize>m * <usize>p) << 2;
   const direct = isDirect(kh, kw, sh, sw, ph, pw);
-  const chunk = panelChunk(k, p);
+  let chunk = panelChunk(k, p);
+  if (parts > 1) {
+    // Smaller chunks where there would be too few to share (small images, batch 1).
+    const share = <i32>((<i64>n * <i64>p + <i64>(UNITS_PER_PART * parts - 1)) / <i64>(UNITS_PER_PART * parts));
+    chunk = max<i32>(GEMM_NR, min<i32>(chunk, ((share + GEMM_NR - 1) / GEMM_NR) * GEMM_NR));
+  }
+  const perImage = (p + chunk - 1) / chunk;
+  const units = n * perImage;
   const col = work + gemmWorkBytes();
   const packed = col + colBytes(k, p, ow, direct);
   gemmPackA(m, k, wm, k, 1, packed);
-  for (let i = 0; i < n; i++) {
+  for (let u = nextUnit(-1, parts); u < units; u = nextUnit(u, parts)) {
+    const i = u / perImage;
+    const p0 = (u - i * perImage) * chunk;
+    const p1 = min<i32>(p, p0 + chunk);
     const x = img + <usize>i * imgBytes;
-    const y = out + <usize>i * outBytes;
+    const y0 = out + <usize>i * outBytes + ((<usize>p0) << 2);
     if (direct || k == 0) {
-      const off = (<usize>q0) << 2;
-      gemmF32PackedA(m, q1 - q0, k, packed, x + off, p, 1, y + off, p, false, bias, work);
+      gemmF32PackedA(m, p1 - p0, k, packed, x + ((<usize>p0) << 2), p, 1, y0, p, false, bias, work);
       continue;
     }
-    for (let p0 = q0; p0 < q1; p0 += chunk) {
-      const p1 = min<i32>(q1, p0 + chunk);
-      const y0 = y + ((<usize>p0) << 2);
-      for (let pc = 0; pc < k; pc += GEMM_KC) {
-        const kc = min<i32>(GEMM_KC, k - pc);
-        lowerPanels(x, col, imgH, imgW, kh, kw, ow, sh, sw, ph, pw, p0, p1, pc, pc + kc);
-        gemmPackedSlice(m, p1 - p0, k, pc, kc, packed, col, y0, p, pc == 0, bias, work);
-      }
+    for (let pc = 0; pc < k; pc += GEMM_KC) {
+      const kc = min<i32>(GEMM_KC, k - pc);
+      lowerPanels(x, col, imgH, imgW, kh, kw, ow, sh, sw, ph, pw, p0, p1, pc, pc + kc);
+      gemmPackedSlice(m, p1 - p0, k, pc, kc, packed, col, y0, p, pc == 0, bias, work);
     }
   }
 }
 
+/** Channels per unit of work when an image's channels are shared out (adjoint and weight products). */
+function channelBlock(imgC: i32, parts: i32): i32 {
+  if (parts <= 1) return max<i32>(imgC, 1);
+  return max<i32>(1, (imgC + UNITS_PER_PART * parts - 1) / (UNITS_PER_PART * parts));
+}
+
 /**
  * img[i] = col2im(wm[M, K]ᵀ · src[i][M, P]) (+ bias[imgC] per channel) for each image.
- * Part `part` of `parts` computes image channels [c0, c1) = the split of imgC: their rows of
- * col and so their planes of img, which no other part's windows touch.
+ * The units of work are blocks of image channels [c0, c1): their rows of col and so their
+ * planes of img, which no other unit's windows touch.
  */
 export function convLoweredAdjoint(
   src: usize,
@@ -437,51 +436,54 @@ export function convLoweredAdjoint(
   part: i32,
   parts: i32,
 ): void {
-  const c0 = splitPoint(imgC, part, parts, 1);
-  const c1 = splitPoint(imgC, part + 1, parts, 1);
-  if (c0 >= c1) return;
   const khw = kh * kw;
   const k = imgC * khw;
-  const kp = (c1 - c0) * khw; // this part's rows of col
   const p = oh * ow;
   const hw = imgH * imgW;
   const imgBytes = (<usize>imgC * <usize>hw) << 2;
-  const planes = ((<usize>c0 * <usize>hw) << 2);
   const srcBytes = (<usize>m * <usize>p) << 2;
   const direct = isDirect(kh, kw, sh, sw, ph, pw);
   const chunk = convColumnChunk(k, p, ow, false);
   const col = work + gemmWorkBytes();
   const packed = col + colBytes(k, p, ow, direct);
-  const partBias = bias != 0 ? bias + ((<usize>c0) << 2) : 0;
-  gemmPackA(kp, m, wm + ((<usize>c0 * <usize>khw) << 2), 1, k, packed); // rows of wmᵀ
-  for (let i = 0; i < n; i++) {
-    const s = src + <usize>i * srcBytes;
-    const x = img + <usize>i * imgBytes + planes;
-    if (direct) {
-      // col is the image: the GEMM writes it directly, bias included (K = imgC rows).
-      gemmF32PackedA(kp, p, m, packed, s, p, 1, x, p, false, partBias, work);
-      continue;
-    }
-    // col2im accumulates: start from the bias (or zero), pixels no window covers included
-    // (convTranspose2d's outputPadding rows and columns).
-    for (let c = 0; c < c1 - c0; c++) {
-      const plane = x + ((<usize>c * <usize>hw) << 2);
-      if (partBias != 0) fillFloats(plane, hw, load<f32>(partBias + ((<usize>c) << 2)));
-      else zeroFloats(plane, hw);
-    }
-    for (let p0 = 0; p0 < p; p0 += chunk) {
-      const p1 = min<i32>(p, p0 + chunk);
-      const s0 = s + ((<usize>p0) << 2);
-      gemmF32PackedA(kp, p1 - p0, m, packed, s0, p, 1, col, p1 - p0, false, 0, work);
-      lowerRange(x, col, c1 - c0, imgH, imgW, kh, kw, ow, sh, sw, ph, pw, p0, p1, true);
+  const cb = channelBlock(imgC, parts);
+  const units = (imgC + cb - 1) / cb;
+  for (let u = nextUnit(-1, parts); u < units; u = nextUnit(u, parts)) {
+    const c0 = u * cb;
+    const c1 = min<i32>(imgC, c0 + cb);
+    const kp = (c1 - c0) * khw; // this unit's rows of col
+    const planes = (<usize>c0 * <usize>hw) << 2;
+    const unitBias = bias != 0 ? bias + ((<usize>c0) << 2) : 0;
+    gemmPackA(kp, m, wm + ((<usize>c0 * <usize>khw) << 2), 1, k, packed); // rows of wmᵀ
+    for (let i = 0; i < n; i++) {
+      const s = src + <usize>i * srcBytes;
+      const x = img + <usize>i * imgBytes + planes;
+      if (direct) {
+        // col is the image: the GEMM writes it directly, bias included (K = imgC rows).
+        gemmF32PackedA(kp, p, m, packed, s, p, 1, x, p, false, unitBias, work);
+        continue;
+      }
+      // col2im accumulates: start from the bias (or zero), pixels no window covers included
+      // (convTranspose2d's outputPadding rows and columns).
+      for (let c = 0; c < c1 - c0; c++) {
+        const plane = x + ((<usize>c * <usize>hw) << 2);
+        if (unitBias != 0) fillFloats(plane, hw, load<f32>(unitBias + ((<usize>c) << 2)));
+        else zeroFloats(plane, hw);
+      }
+      for (let p0 = 0; p0 < p; p0 += chunk) {
+        const p1 = min<i32>(p, p0 + chunk);
+        const s0 = s + ((<usize>p0) << 2);
+        gemmF32PackedA(kp, p1 - p0, m, packed, s0, p, 1, col, p1 - p0, false, 0, work);
+        lowerRange(x, col, c1 - c0, imgH, imgW, kh, kw, ow, sh, sw, ph, pw, p0, p1, true);
+      }
     }
   }
 }
 
 /**
- * dwm[M, K] = Σ_i src[i][M, P] · im2col(img[i])ᵀ, the weight gradient. Part `part` of `parts`
- * computes the columns of dwm that belong to image channels [c0, c1) (the split of imgC),
- * lowering only those channels.
+ * dwm[M, K] = Σ_i src[i][M, P] · im2col(img[i])ᵀ, the weight gradient. The units of work are
+ * blocks of image channels [c0, c1): the columns of dwm that belong to them, for which only
+ * those channels are lowered.
  */
 export function convLoweredWeight(
   src: usize,
@@ -504,39 +506,42 @@ export function convLoweredWeight(
   part: i32,
   parts: i32,
 ): void {
-  const c0 = splitPoint(imgC, part, parts, 1);
-  const c1 = splitPoint(imgC, part + 1, parts, 1);
-  if (c0 >= c1) return;
   const khw = kh * kw;
   const k = imgC * khw;
-  const kp = (c1 - c0) * khw; // this part's columns of dwm
   const p = oh * ow;
   const hw = imgH * imgW;
   const imgBytes = (<usize>imgC * <usize>hw) << 2;
-  const planes = ((<usize>c0 * <usize>hw) << 2);
   const srcBytes = (<usize>m * <usize>p) << 2;
   const direct = isDirect(kh, kw, sh, sw, ph, pw);
   const chunk = convColumnChunk(k, p, ow, true);
   const col = work + gemmWorkBytes();
-  const dcol = dwm + ((<usize>c0 * <usize>khw) << 2);
-  if (n == 0 || p == 0) {
-    // An empty sum still writes its zeros.
-    for (let r = 0; r < m; r++) zeroFloats(dcol + ((<usize>r * <usize>k) << 2), kp);
-    return;
-  }
-  for (let i = 0; i < n; i++) {
-    const s = src + <usize>i * srcBytes;
-    const x = img + <usize>i * imgBytes + planes;
-    if (direct) {
-      gemmF32(m, kp, p, s, p, 1, x, 1, p, dcol, k, i > 0, 0, work);
+  const cb = channelBlock(imgC, parts);
+  const units = (imgC + cb - 1) / cb;
+  for (let u = nextUnit(-1, parts); u < units; u = nextUnit(u, parts)) {
+    const c0 = u * cb;
+    const c1 = min<i32>(imgC, c0 + cb);
+    const kp = (c1 - c0) * khw; // this unit's columns of dwm
+    const planes = (<usize>c0 * <usize>hw) << 2;
+    const dcol = dwm + ((<usize>c0 * <usize>khw) << 2);
+    if (n == 0 || p == 0) {
+      // An empty sum still writes its zeros.
+      for (let r = 0; r < m; r++) zeroFloats(dcol + ((<usize>r * <usize>k) << 2), kp);
       continue;
     }
-    for (let p0 = 0; p0 < p; p0 += chunk) {
-      const p1 = min<i32>(p, p0 + chunk);
-      lowerRange(x, col, c1 - c0, imgH, imgW, kh, kw, ow, sh, sw, ph, pw, p0, p1, false);
-      const s0 = s + ((<usize>p0) << 2);
-      // The reduction runs over positions: B(p, r) = col[r, p].
-      gemmF32(m, kp, p1 - p0, s0, p, 1, col, 1, p1 - p0, dcol, k, i > 0 || p0 > 0, 0, work);
+    for (let i = 0; i < n; i++) {
+      const s = src + <usize>i * srcBytes;
+      const x = img + <usize>i * imgBytes + planes;
+      if (direct) {
+        gemmF32(m, kp, p, s, p, 1, x, 1, p, dcol, k, i > 0, 0, work);
+        continue;
+      }
+      for (let p0 = 0; p0 < p; p0 += chunk) {
+        const p1 = min<i32>(p, p0 + chunk);
+        lowerRange(x, col, c1 - c0, imgH, imgW, kh, kw, ow, sh, sw, ph, pw, p0, p1, false);
+        const s0 = s + ((<usize>p0) << 2);
+        // The reduction runs over positions: B(p, r) = col[r, p].
+        gemmF32(m, kp, p1 - p0, s0, p, 1, col, 1, p1 - p0, dcol, k, i > 0 || p0 > 0, 0, work);
+      }
     }
   }
 }

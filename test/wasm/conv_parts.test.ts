@@ -1,8 +1,8 @@
 // The WASM conv kernels on the paths the op fixtures do not reach, against a plain JS
 // reference: the direct kernel (<= 4 output channels, stride 1, unpadded, widths that are
-// not multiples of its 8-pixel strips), the flipped input gradient, and every kernel split
-// into parts (the threaded backend's unit of work) run one after another, so a part that
-// writes outside its share or leaves a hole shows up without any threads.
+// not multiples of its 8-pixel strips), the flipped input gradient, and every kernel cut
+// into the units a threaded call shares out (run here one part after another), so a unit
+// size that leaves a hole in the output shows up without any threads.
 import { describe, expect, it } from 'vitest';
 import { instantiateWasm } from '../../src/backends/wasm/loader.js';
 import { WasmAllocator } from '../../src/backends/wasm/allocator.js';
@@ -45,10 +45,19 @@ function refConv(g: Geo, x: Float32Array, w: Float32Array, b: Float32Array | nul
   return y;
 }
 
-/** Runs one conv2d kernel as `parts` parts, one after another, each with its own scratch. */
+// The unit counter the parts claim work from (assembly/tasks.ts), as the thread pool sets it.
+const claim = heap.alloc(4);
+k.setClaimCounter(claim);
+
+/**
+ * Runs one conv2d kernel as `parts` parts, one after another, each with its own scratch, from
+ * a zeroed claim counter: the first part claims every unit (of the sizes a `parts`-way call
+ * cuts), the others find none left, and together they must still cover the whole output.
+ */
 function runParts(name: string, ptrs: number[], g: Geo, oh: number, ow: number, parts: number): void {
   const bytes = k.conv2dScratchBytes(g.cIn, g.h, g.w, g.cOut, g.kh, g.kw, oh, ow, g.s, g.s, g.p, g.p) >>> 0;
   const geo = [g.n, g.cIn, g.h, g.w, g.cOut, g.kh, g.kw, oh, ow, g.s, g.s, g.p, g.p];
+  new Int32Array(wasm.memory.buffer, claim, 1)[0] = 0;
   for (let part = 0; part < parts; part++) {
     const work = heap.alloc(bytes);
     k[name](...ptrs.slice(0, -1), work, ...geo, part, parts);

@@ -14,7 +14,7 @@ import {
   type WasmVariant,
 } from './loader.js';
 import type { WasmContext, WasmStorage } from './storage.js';
-import { CONTROL_BYTES, ThreadPool, threadSupport } from './threads.js';
+import { claimCounterAddress, CONTROL_BYTES, ThreadPool, threadSupport } from './threads.js';
 import { wasmKernels, PARALLEL_KERNELS } from './kernels/index.js';
 
 export interface WasmOptions {
@@ -91,6 +91,7 @@ export class WasmBackend implements Backend<WasmStorage> {
       const allocator = new WasmAllocator(exports.memory, exports.heapBase());
       const ctl = allocator.alloc(CONTROL_BYTES);
       new Int32Array(exports.memory.buffer, ctl, CONTROL_BYTES / 4).fill(0);
+      (exports as unknown as { setClaimCounter(ptr: number): void }).setClaimCounter(claimCounterAddress(ctl));
       const pool = await ThreadPool.start(module, memory, ctl, PARALLEL_KERNELS, threads);
       return new WasmBackend(exports, allocator, pool, relaxedSimd, null);
     }

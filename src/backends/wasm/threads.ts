@@ -22,8 +22,12 @@ const NARGS = 5;
 const PARTS = 6;
 const WORK_ARG = 7; // which argument is the scratch pointer
 const WORK_STRIDE = 8; // bytes between the parts' scratch blocks
+const CLAIM = 9; // the kernels' unit counter (assembly/tasks.ts), zeroed for each job
 const ARGS = 16; // up to 48 arguments
 export const CONTROL_BYTES = 256;
+
+/** Byte address of the unit counter in a control block at ctlPtr (each instance is given it). */
+export const claimCounterAddress = (ctlPtr: number): number => ctlPtr + 4 * CLAIM;
 
 interface Handle {
   terminate(): unknown;
@@ -91,7 +95,7 @@ export class ThreadPool {
     const ready: Promise<unknown>[] = [];
     try {
       for (let index = 1; index < threads; index++) {
-        const data = { module, memory, ctl: ctlPtr, names: [...names], index };
+        const data = { module, memory, ctl: ctlPtr, claim: claimCounterAddress(ctlPtr), names: [...names], index };
         if (isNode()) {
           const { Worker } = (await dynamicImport('node:worker_threads')) as { Worker: NodeWorkerCtor };
           const w = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData: data });
@@ -138,6 +142,7 @@ export class ThreadPool {
     c[WORK_ARG] = workArg;
     c[WORK_STRIDE] = workStride;
     c[ERRORS] = 0;
+    c[CLAIM] = 0;
     for (let i = 0; i < args.length; i++) c[ARGS + i] = args[i];
     Atomics.store(c, PENDING, this.workers.length);
     Atomics.add(c, GEN, 1);

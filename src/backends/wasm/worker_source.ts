@@ -5,14 +5,16 @@
 //
 // Protocol: the caller writes a job, sets PENDING to the number of workers and bumps GEN;
 // each worker runs its part (index) unless index >= parts, then decrements PENDING; the last
-// one wakes the caller. A kernel that throws (a trap) is counted in ERRORS, never left
+// one wakes the caller. Inside a job the parts share the units of work through the claim
+// counter (assembly/tasks.ts), which every instance is pointed at once. A kernel that throws (a trap) is counted in ERRORS, never left
 // hanging: the caller waits synchronously and could not receive an error event.
 
 /** The worker loop, shared by the Node and browser wrappers; `start` is its entry point. */
 const LOOP = `
-function start(module, memory, ctl, names, index, ready) {
+function start(module, memory, ctl, claim, names, index, ready) {
   WebAssembly.instantiate(module, { env: { memory, abort() { throw new Error('wasm kernel aborted'); } } }).then((instance) => {
     const ex = instance.exports;
+    ex.setClaimCounter(claim);
     const c = new Int32Array(memory.buffer, ctl, 64);
     const kernels = names.map((n) => ex[n]);
     // Read the generation before saying ready: the first job may be posted right after.
@@ -41,7 +43,7 @@ function start(module, memory, ctl, names, index, ready) {
 /** Node (worker_threads, eval: true): the job arrives in workerData. */
 export const NODE_WORKER_SOURCE = `${LOOP}
 const { parentPort, workerData: d } = require('node:worker_threads');
-start(d.module, d.memory, d.ctl, d.names, d.index, (err) => parentPort.postMessage(err));
+start(d.module, d.memory, d.ctl, d.claim, d.names, d.index, (err) => parentPort.postMessage(err));
 `;
 
 /** Browsers (a classic Worker from a Blob URL): the job arrives in the first message. */
@@ -49,6 +51,6 @@ export const BROWSER_WORKER_SOURCE = `${LOOP}
 self.onmessage = (e) => {
   const d = e.data;
   self.onmessage = null;
-  start(d.module, d.memory, d.ctl, d.names, d.index, (err) => self.postMessage(err));
+  start(d.module, d.memory, d.ctl, d.claim, d.names, d.index, (err) => self.postMessage(err));
 };
 `;
