@@ -2,8 +2,9 @@
 // x [n, cIn, h, w], weight [cOut, cIn, kh, kw] (PyTorch's layout), y [n, cOut, oh, ow].
 // The weight is already the GEMM's [cOut, cIn*kh*kw] matrix, so each kernel is one of the
 // lowered products of im2col.ts with x as the image and y's grid as the positions, except:
-// - a forward pass with at most 4 output channels (the generator's last conv) runs the
-//   direct kernel of conv_direct.ts, which reads x in place;
+// - the forward pass and weight gradient of a conv with at most 4 output channels, stride 1
+//   and no padding (the generator's last conv) run the direct kernels of conv_direct.ts,
+//   which read x in place;
 // - the stride-1 input gradient of a conv with at most 4 output channels is the forward conv
 //   of dy with the flipped, transposed weights and padding k-1-p: a GEMM with cIn rows and a
 //   cOut*kh*kw reduction, instead of a cIn*kh*kw-row GEMM reducing over only cOut whose
@@ -13,7 +14,7 @@
 // Every kernel takes `part` of `parts`: the threaded backend runs parts 0..parts-1 at once,
 // each with its own `work` of conv2dScratchBytes(...) bytes, and the parts share the output
 // out unit by unit (tasks.ts); the single-threaded backend runs part 0 of 1.
-import { conv2dDirect, conv2dDirectBytes, conv2dDirectFits } from './conv_direct';
+import { conv2dDirect, conv2dDirectBytes, conv2dDirectFits, conv2dDirectGradWeight } from './conv_direct';
 import { convLoweredAdjoint, convLoweredForward, convLoweredWeight, convScratchBytes } from './im2col';
 
 /** True when conv2dGradInput runs as the forward conv of dy with flipped weights. */
@@ -146,6 +147,10 @@ export function conv2dGradWeight(
   part: i32,
   parts: i32,
 ): void {
+  if (conv2dDirectFits(cOut, sh, sw, ph, pw, ow)) {
+    conv2dDirectGradWeight(dy, x, dweight, n, cIn, h, w, cOut, kh, kw, oh, ow, parts);
+    return;
+  }
   convLoweredWeight(dy, x, dweight, work, n, cIn, h, w, cOut, kh, kw, oh, ow, sh, sw, ph, pw, part, parts);
 }
 
