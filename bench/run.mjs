@@ -1,76 +1,355 @@
-// `npm run bench`: benchmark.js suites of the WASM kernels at the shapes CycleGAN uses.
-// Reports median time, relative margin of error, samples and GFLOP/s (2 x multiply-adds).
-// Usage: node bench/run.mjs [--quick] [filter]
+// `npm run bench`: the whole benchmark in one run on one machine (GitHub issue #8).
+//
+//   node bench/run.mjs [--quick | --full | --preset test] [--filter TEXT | TEXT] [--no-peers]
+//                      [--no-webgpu] [--no-ops] [--no-e2e] [--threads N] [--out DIR] [--chart PATH]
+//
+// 1. ceilings: WASM SIMD mul+add rate on one core and on all cores; the GPU adapter's FP32 rate;
+// 2. the engine on WASM (1 thread; all cores when the engine has threads) and on WebGPU: every
+//    op at CycleGAN's shapes (forward and both gradients), generator and discriminator forward,
+//    one training step, each with its dispatch report;
+// 3. peers, same shapes, same weights, same thread counts: TF.js WASM, ONNX Runtime Web WASM,
+//    PyTorch CPU (bench/peers/);
+// 4. the tables, bench/results/<date>-<machine>.json and the SVG chart.
+// The default (quick) preset is sized to finish in about 12 minutes on a 2-core machine.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Benchmark from 'benchmark';
-import { createEngine, conv2d, convTranspose2d, instanceNorm2d, reflectionPad2d } from '../dist/index.js';
+import { e2eCases, opCases, preset as getPreset } from './lib/cases.mjs';
+import { runEngineCases } from './lib/engine_suite.mjs';
+import { measureSingleCore, simdFmaModuleBytes } from './lib/ceiling_wasm.mjs';
+import { measureAllCores } from './ceiling/wasm_all_cores.mjs';
+import { measureGpuFma } from './lib/ceiling_gpu.mjs';
+import { softwareGpuPlanner } from './lib/budget.mjs';
+import { machineInfo, machineSlug, softwareInfo } from './lib/machine.mjs';
+import { blanks, derive, formatTable, tableRows } from './lib/report.mjs';
+import { chartSvg } from './lib/chart.mjs';
+import { weightSource } from './peers/weights.mjs';
+import { writeSafetensorsFile } from './peers/safetensors.mjs';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const filter = args.find((a) => !a.startsWith('--')) ?? '';
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const CACHE = join(HERE, '.cache');
 
-const engine = await createEngine({ backend: 'wasm', seed: 1 });
-const randn = (shape) => engine.randn(shape);
+// SwiftShader's Vulkan driver (Debian's chromium) when no driver was chosen: before Dawn starts.
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 
-// [name, make inputs, run, FLOP]
-function convCase(name, n, cin, h, w, cout, k, stride, padding) {
-  const oh = Math.floor((h + 2 * padding - k) / stride) + 1;
-  const ow = Math.floor((w + 2 * padding - k) / stride) + 1;
-  const flop = 2 * n * cout * oh * ow * cin * k * k;
-  const x = randn([n, cin, h, w]);
-  const wt = randn([cout, cin, k, k]);
-  const b = randn([cout]);
-  return { name, flop, run: () => conv2d(x, wt, b, { stride, padding }).dispose() };
+// ------------------------------------------------------------------ options
+const argv = process.argv.slice(2);
+const flag = (f) => argv.includes(f);
+const opt = (f, d) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : d);
+const preset = getPreset(flag('--full') ? 'full' : opt('--preset', 'quick'));
+// which peers run: all (TF.js, ORT, PyTorch), torch, or none; PyTorch on these devices
+const peers = flag('--no-peers') ? 'none' : opt('--peers', 'all');
+const torchDevices = opt('--torch-devices', 'cpu').split(',');
+// a bare word is a filter too (`cyclegan-engine bench [filter]` passes it so)
+const VALUED = ['--filter', '--out', '--chart', '--threads', '--preset', '--peers', '--torch-devices', '--python'];
+const positional = argv.find((a, i) => !a.startsWith('--') && !VALUED.includes(argv[i - 1]));
+const filter = opt('--filter', positional ?? '');
+const outDir = opt('--out', join(HERE, 'results'));
+const allThreads = Number(opt('--threads', os.availableParallelism()));
+const PYTHON = opt('--python', process.env.BENCH_PYTHON ?? '/usr/bin/python3');
+const log = (...a) => console.log(`[bench ${((performance.now()) / 1e3).toFixed(0)}s]`, ...a);
+
+const lib = await import(process.env.CYCLEGAN_DIST ?? '../dist/index.js');
+const cases = [
+  ...(flag('--no-ops') ? [] : preset.opSizes.flatMap((s) => opCases(s))),
+  ...(flag('--no-e2e') ? [] : e2eCases(preset.e2e)),
+].filter((c) => c.id.includes(filter));
+const sampling = (c) => (c.kind ? preset.e2eSamples : preset.samples);
+const caseMeta = cases.map((c) => ({ id: c.id, group: c.kind ? 'e2e' : 'op', op: c.op, dir: c.dir, kind: c.kind, size: c.size, blocks: c.blocks, flop: c.flop ?? 0, bytes: c.bytes ?? 0 }));
+
+const results = {
+  schema: 1,
+  date: new Date().toISOString(),
+  preset: preset.name,
+  filter,
+  machine: machineInfo(),
+  software: softwareInfo(),
+  ceilings: {},
+  gpuAdapter: null,
+  runners: [],
+  cases: caseMeta,
+  results: {},
+  dispatch: {},
+  notes: [],
+};
+const addRunner = (key, label, extra) => {
+  results.runners.push({ key, label, ...extra });
+  results.results[key] ??= {};
+};
+const put = (key, r) => {
+  const run = results.runners.find((x) => x.key === key);
+  const meta = caseMeta.find((c) => c.id === r.id);
+  // end-to-end FLOPs are counted by the engine's WASM run; peers get the same count
+  const flop = r.flop || meta?.flop || 0;
+  if (meta && !meta.flop && r.flop) meta.flop = r.flop;
+  const { dispatch, ...rest } = r;
+  if (dispatch) (results.dispatch[key] ??= {})[r.id] = dispatch;
+  results.results[key][r.id] = { ...rest, flop };
+};
+/** Rates and shares of the ceilings, recomputed whenever a ceiling changes (see the end). */
+function deriveAll() {
+  for (const run of results.runners) {
+    const ceiling = run.ceiling ? results.ceilings[run.ceiling]?.gflops : null;
+    for (const [id, r] of Object.entries(results.results[run.key] ?? {})) results.results[run.key][id] = derive(r, ceiling);
+  }
 }
 
-const cases = [
-  convCase('conv2d 7x7 stem 3->64 @128', 1, 3, 134, 134, 64, 7, 1, 0),
-  convCase('conv2d 3x3 s2 64->128 @128', 1, 64, 128, 128, 128, 3, 2, 1),
-  convCase('conv2d 3x3 s2 128->256 @64', 1, 128, 64, 64, 256, 3, 2, 1),
-  convCase('conv2d 3x3 residual 256->256 @32', 1, 256, 34, 34, 256, 3, 1, 0),
-  convCase('conv2d 3x3 up 256->128 @64', 1, 256, 64, 64, 128, 3, 1, 1),
-  (() => {
-    const x = randn([1, 256, 32, 32]);
-    const wt = randn([256, 128, 3, 3]);
-    return {
-      name: 'convTranspose2d 3x3 s2 256->128 @32',
-      flop: 2 * 256 * 128 * 9 * 32 * 32,
-      run: () => convTranspose2d(x, wt, null, { stride: 2, padding: 1, outputPadding: 1 }).dispose(),
-    };
-  })(),
-  (() => {
-    const x = randn([1, 256, 32, 32]);
-    return { name: 'instanceNorm2d 256 @32', flop: 0, run: () => instanceNorm2d(x).dispose() };
-  })(),
-  (() => {
-    const x = randn([1, 64, 128, 128]);
-    return { name: 'reflectionPad2d 3 64 @128', flop: 0, run: () => reflectionPad2d(x, 3).dispose() };
-  })(),
-].filter((c) => c.name.includes(filter));
+// Written after every phase, so a run cut short (the GPU machine's time limit) keeps what it has.
+const name = () => `${results.date.slice(0, 10)}-${machineSlug(results.machine, results.gpuAdapter)}${preset.name === 'quick' ? '' : `-${preset.name}`}`;
+let jsonPath;
+let svgPath;
+function save() {
+  deriveAll();
+  results.durationSeconds = +(performance.now() / 1e3).toFixed(1);
+  mkdirSync(outDir, { recursive: true });
+  jsonPath = join(outDir, `${name()}.json`);
+  writeFileSync(`${jsonPath}.tmp`, JSON.stringify(results, null, 1) + '\n');
+  renameSync(`${jsonPath}.tmp`, jsonPath);
+  svgPath = opt('--chart', join(outDir, `${name()}.svg`));
+  writeFileSync(svgPath, chartSvg(results));
+}
 
-const suite = new Benchmark.Suite('wasm ops');
-for (const c of cases) suite.add(c.name, c.run, quick ? { maxTime: 0.5, minSamples: 3 } : { maxTime: 3, minSamples: 5 });
+// ------------------------------------------------------------------ ceilings
+log('ceiling: WASM SIMD f32x4 mul+add, one core');
+results.ceilings.wasm1 = await measureSingleCore();
+log(`  ${results.ceilings.wasm1.gflops.toFixed(1)} GFLOP/s`);
+log(`ceiling: WASM SIMD, ${allThreads} worker threads`);
+results.ceilings.wasmAll = await measureAllCores({ bytes: simdFmaModuleBytes(), threads: allThreads });
+log(`  ${results.ceilings.wasmAll.gflops.toFixed(1)} GFLOP/s`);
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+let gpu = null;
+if (!flag('--no-webgpu')) {
+  try {
+    const webgpu = await import('webgpu');
+    Object.assign(globalThis, webgpu.globals);
+    gpu = webgpu.create([]);
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) throw new Error('requestAdapter() returned null');
+    const i = adapter.info;
+    results.gpuAdapter = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ') || 'unknown adapter';
+    results.gpuAdapterInfo = { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: adapter.isFallbackAdapter ?? null };
+    const device = await adapter.requestDevice();
+    log(`ceiling: ${results.gpuAdapter}, WGSL vec4 FMA chains`);
+    results.ceilings.gpu = await measureGpuFma(device, { targetSeconds: /swiftshader/i.test(results.gpuAdapter) ? 0.3 : 0.1 });
+    device.destroy();
+    log(`  ${results.ceilings.gpu.gflops.toFixed(1)} GFLOP/s`);
+  } catch (e) {
+    results.notes.push(`WebGPU unavailable: ${e.message}`);
+    log(`WebGPU unavailable: ${e.message}`);
+    gpu = null;
+  }
+}
+const softwareGpu = /swiftshader|llvmpipe|lavapipe/i.test(results.gpuAdapter ?? '');
 
-const rows = [];
-suite.on('cycle', (ev) => {
-  const b = ev.target;
-  const c = cases.find((x) => x.name === b.name);
-  const med = median(b.stats.sample);
-  rows.push({
-    case: b.name,
-    backend: 'wasm',
-    'median ms': (med * 1e3).toFixed(2),
-    'rme %': b.stats.rme.toFixed(1),
-    samples: b.stats.sample.length,
-    'GFLOP/s': c.flop ? (c.flop / med / 1e9).toFixed(2) : '-',
+// ------------------------------------------------------------------ the engine
+async function engineRun(key, label, options, { ceiling, plan, observe, order = cases } = {}) {
+  let engine;
+  try {
+    engine = await lib.createEngine({ seed: 1, ...options });
+  } catch (e) {
+    addRunner(key, label, { kind: 'engine', backend: options.backend, ceiling });
+    for (const c of cases) put(key, { id: c.id, skipped: `engine unavailable: ${e.message}` });
+    return null;
+  }
+  const variant = engine.wasmVariant ?? { threads: 1, relaxedSimd: false, note: 'engine.wasmVariant absent: single-threaded WASM' };
+  addRunner(key, label, { kind: 'engine', backend: options.backend, ceiling, wasmVariant: variant, adapter: engine.dispatchReport().selection.adapter ?? null });
+  log(`engine ${label}: ${cases.length} cases`);
+  await runEngineCases({
+    lib, engine, Benchmark, cases: order, sampling, plan, onceAbove: preset.onceAbove,
+    onResult: (r) => {
+      observe?.(r);
+      put(key, r);
+      log(`  ${label} | ${r.id} | ${r.skipped ?? r.error ?? `${r.medianMs.toFixed(1)} ms`}`);
+    },
   });
-});
-suite.on('complete', () => {
-  console.table(rows);
   engine.dispose();
-});
-suite.run({ async: false });
+  save();
+  return variant;
+}
+
+const v1 = await engineRun('engine-wasm-1t', 'engine wasm 1t', { backend: 'wasm', wasm: { threads: 1 } }, { ceiling: 'wasm1' });
+if (allThreads > 1) {
+  // The all-core rows are real only where the engine has WASM threads (engine.wasmVariant);
+  // without them they would repeat the single-thread rows, so they are not rerun.
+  const probe = await lib.createEngine({ backend: 'wasm', wasm: { threads: allThreads } });
+  const threaded = (probe.wasmVariant?.threads ?? 1) > 1;
+  probe.dispose();
+  if (threaded) await engineRun(`engine-wasm-${allThreads}t`, `engine wasm ${allThreads}t`, { backend: 'wasm', wasm: { threads: allThreads } }, { ceiling: 'wasmAll' });
+  else results.notes.push(`engine wasm ${allThreads}t: not run, this engine has no WASM threads (engine.wasmVariant absent or threads 1); its rows would equal the 1-thread ones`);
+}
+void v1;
+if (gpu) {
+  const wasmMs = (id) => results.results['engine-wasm-1t']?.[id]?.medianMs;
+  const planner = softwareGpu ? softwareGpuPlanner({ wasmMs, total: preset.name === 'full' ? 1800 : preset.name === 'test' ? 60 : 150, perCallLimit: preset.name === 'full' ? 60 : 8 }) : null;
+  await engineRun('engine-webgpu', `engine webgpu${softwareGpu ? ' (SwiftShader)' : ''}`, { backend: 'webgpu', webgpu: { gpu } }, {
+    ceiling: 'gpu', plan: planner ? (c) => planner.plan(c) : undefined, observe: planner ? (r) => planner.observe(r) : undefined,
+    // on a software GPU the cheapest cases first (by their WASM time), so the budget times as
+    // many cases as it can (end-to-end ones included) instead of a few big convolutions
+    order: planner ? [...cases].sort((a, b) => (wasmMs(a.id) ?? Infinity) - (wasmMs(b.id) ?? Infinity)) : cases,
+  });
+} else {
+  addRunner('engine-webgpu', 'engine webgpu', { kind: 'engine', backend: 'webgpu', ceiling: 'gpu' });
+  for (const c of cases) put('engine-webgpu', { id: c.id, skipped: 'no WebGPU adapter' });
+}
+
+// ------------------------------------------------------------------ peers
+function runChild(cmd, args, onLine) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          const m = JSON.parse(line);
+          if (m.progress) onLine(m.progress);
+        } catch {
+          if (line.trim()) log(`  ${line}`);
+        }
+      }
+    });
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => resolve({ code: -1, err: e.message }));
+    child.on('exit', (code) => resolve({ code, err }));
+  });
+}
+
+async function jsPeer(peer, key, label, { threads, ceiling, extra }) {
+  addRunner(key, label, { kind: 'peer', ceiling, threads });
+  const spec = join(CACHE, `${key}.spec.json`);
+  const out = join(CACHE, `${key}.out.json`);
+  writeFileSync(spec, JSON.stringify({ cases, threads, sampling: { op: preset.samples, e2e: preset.e2eSamples }, onceAbove: Number.isFinite(preset.onceAbove) ? preset.onceAbove : null, weightsDir: join(CACHE, 'weights'), onnxDir: join(CACHE, 'onnx'), ...extra }));
+  log(`peer ${label}`);
+  const { code, err } = await runChild(process.execPath, [join(HERE, 'peers', 'child.mjs'), peer, spec, out], (r) => log(`  ${label} | ${r.id} | ${r.skipped ?? r.error ?? `${r.medianMs.toFixed(1)} ms`}`));
+  if (code !== 0 || !existsSync(out)) {
+    for (const c of cases) put(key, { id: c.id, error: `${peer} failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}` });
+    return;
+  }
+  const data = JSON.parse(readFileSync(out, 'utf8'));
+  results.runners.find((r) => r.key === key).info = data.info;
+  for (const r of data.results) put(key, r);
+  save();
+}
+
+async function pythonPeers() {
+  const hasPython = existsSync(PYTHON) && (await runChild(PYTHON, ['-c', 'import torch'], () => {})).code === 0;
+  let any = false;
+  for (const device of torchDevices) {
+    // No ceiling for PyTorch on the CPU: its native kernels use the CPU's full vector width
+    // (AVX2/AVX-512 FMA), which the WASM SIMD ceiling (128-bit, no FMA) does not bound. On CUDA
+    // it runs strict FP32 (TF32 off), so the adapter's FP32 rate is its ceiling too.
+    const keys = device === 'cuda'
+      ? [['torch-cuda', 'torch cuda', allThreads, 'gpu']]
+      : [['torch-cpu-1t', 'torch cpu 1t', 1, null], ...(allThreads > 1 ? [[`torch-cpu-${allThreads}t`, `torch cpu ${allThreads}t`, allThreads, null]] : [])];
+    for (const [key, label, threads, ceiling] of keys) addRunner(key, label, { kind: 'peer', threads, ceiling });
+    if (!hasPython) {
+      for (const [key] of keys) for (const c of cases) put(key, { id: c.id, skipped: `no PyTorch: ${PYTHON} with torch not found` });
+      continue;
+    }
+    any = true;
+    const spec = join(CACHE, `torch-${device}.spec.json`);
+    const out = join(CACHE, `torch-${device}.out.json`);
+    const ms = (s) => ({ min_samples: s.minSamples, max_time: s.maxTime });
+    writeFileSync(spec, JSON.stringify({ device, threads: keys.map((k) => k[2]), cases, weights_dir: join(CACHE, 'weights'), ...ms(preset.samples), e2e: ms(preset.e2eSamples), once_above: Number.isFinite(preset.onceAbove) ? preset.onceAbove : null }));
+    log(`peer PyTorch ${device}`);
+    const { code, err } = await runChild(PYTHON, [join(HERE, 'peers', 'torch_bench.py'), spec, out], (r) => log(`  torch ${device} ${r.threads}t | ${r.id} | ${r.error ?? `${r.medianMs.toFixed(1)} ms`}`));
+    if (code !== 0 || !existsSync(out)) {
+      for (const [key] of keys) for (const c of cases) put(key, { id: c.id, error: `torch_bench.py failed: ${err.trim().split('\n').pop()}` });
+      continue;
+    }
+    const data = JSON.parse(readFileSync(out, 'utf8'));
+    for (const [key, , threads] of keys) {
+      results.runners.find((r) => r.key === key).info = { ...data.info, threads };
+      for (const r of data.results.filter((x) => x.threads === threads)) put(key, r);
+    }
+    save();
+  }
+  return any;
+}
+
+if (peers !== 'none') {
+  mkdirSync(join(CACHE, 'weights'), { recursive: true });
+  // Set-up: the engine's seeded weights as safetensors for the peers, then the ONNX exports.
+  const wEngine = await lib.createEngine({ backend: 'wasm' });
+  const ws = weightSource(lib, wEngine);
+  const e2e = cases.filter((c) => c.kind);
+  for (const blocks of new Set(e2e.filter((c) => c.kind !== 'discriminator').map((c) => c.blocks))) {
+    const p = join(CACHE, 'weights', `generator_${blocks}.safetensors`);
+    writeSafetensorsFile(p, await ws.get('generator', blocks));
+  }
+  writeSafetensorsFile(join(CACHE, 'weights', 'discriminator.safetensors'), await ws.get('discriminator'));
+  wEngine.dispose();
+  const hasTorch = await pythonPeers();
+  if (hasTorch && peers === 'all') {
+    const specs = e2e.filter((c) => c.kind === 'generator').map((c) => `generator:${c.blocks}:${c.size}`)
+      .concat(e2e.filter((c) => c.kind === 'discriminator').map((c) => `discriminator:${c.size}`));
+    if (specs.length) {
+      log('set-up: ONNX export (torch.onnx.export, opset 17)');
+      const { code, err } = await runChild(PYTHON, [join(HERE, 'peers', 'export_onnx.py'), join(CACHE, 'weights'), join(CACHE, 'onnx'), ...specs], () => {});
+      if (code !== 0) results.notes.push(`ONNX export failed: ${err.trim().split('\n').pop()}`);
+    }
+  }
+  if (peers === 'all') {
+    await jsPeer('tfjs-wasm', 'tfjs-wasm-1t', 'tfjs wasm 1t', { threads: 1, ceiling: 'wasm1' });
+    await jsPeer('ort-wasm', 'ort-wasm-1t', 'ort wasm 1t', { threads: 1, ceiling: 'wasm1' });
+    if (allThreads > 1) await jsPeer('ort-wasm', `ort-wasm-${allThreads}t`, `ort wasm ${allThreads}t`, { threads: allThreads, ceiling: 'wasmAll' });
+  } else results.notes.push(`peers: only PyTorch (--peers ${peers})`);
+}
+
+// ------------------------------------------------------------------ output
+// The ceilings once more, now that the machine may be quieter: a ceiling is the best the
+// machine did, so the higher of the two measurements counts (both are kept).
+{
+  const again1 = await measureSingleCore();
+  const againAll = await measureAllCores({ bytes: simdFmaModuleBytes(), threads: allThreads });
+  const best = (a, b) => ({ ...(b.gflops > a.gflops ? b : a), measurements: [a.gflops, b.gflops] });
+  results.ceilings.wasm1 = best(results.ceilings.wasm1, again1);
+  results.ceilings.wasmAll = best(results.ceilings.wasmAll, againAll);
+  deriveAll();
+}
+results.durationSeconds = +(performance.now() / 1e3).toFixed(1);
+const gpuKey = 'engine-webgpu';
+const ratios = [['webgpu÷wasm time', 'engine-wasm-1t', gpuKey]];
+const c = results.ceilings;
+console.log(`\nCeilings: WASM SIMD ${c.wasm1.gflops.toFixed(1)} GFLOP/s on 1 core, ${c.wasmAll.gflops.toFixed(1)} on ${c.wasmAll.threads}; ` +
+  `GPU ${c.gpu ? `${c.gpu.gflops.toFixed(1)} GFLOP/s (${results.gpuAdapter})` : 'none'}.`);
+console.log('Cells: median ms, ±relative margin of error, n samples, GFLOP/s (GB/s for ops without multiply-adds), % of the runner\'s ceiling.\n');
+console.log('Runners:');
+for (const run of results.runners) {
+  const i = run.info ?? {};
+  const what = run.kind === 'engine'
+    ? `cyclegan-engine ${results.software.engine.version} (${(results.software.engine.commit ?? '?').slice(0, 7)}), ${run.backend}` +
+      (run.backend === 'wasm' ? `, SIMD, threads ${run.wasmVariant?.threads ?? 1}, relaxed SIMD ${run.wasmVariant?.relaxedSimd ? 'on' : 'off'}` : `, adapter ${run.adapter ?? results.gpuAdapter ?? 'none'}`)
+    : run.key.startsWith('torch')
+      ? `PyTorch ${i.torch ?? '?'} on ${i.device ?? '?'}${i.gpu ? ` (${i.gpu}, CUDA ${i.cuda}, TF32 off)` : ''}, torch.set_num_threads(${i.threads ?? run.threads}), oneDNN ${i.mkldnn ? 'on' : 'off'}`
+      : run.key.startsWith('tfjs')
+        ? `TensorFlow.js ${i.version ?? results.software.packages['@tensorflow/tfjs-core']}, tfjs-backend-${i.backend ?? 'wasm'}, SIMD ${i.simd ? 'on' : 'off'}, multithread ${i.multithread ? 'on' : 'off'} (${i.note ?? ''})`
+        : `ONNX Runtime Web ${i.version ?? results.software.packages['onnxruntime-web']}, wasm, SIMD ${i.simd ? 'on' : 'off'}, numThreads ${i.threads ?? run.threads}`;
+  console.log(`  ${run.label.padEnd(30)} ${what}`);
+}
+console.log('');
+console.log('Ops (batch 1):');
+console.log(formatTable(tableRows(results, 'op', ratios)));
+console.log('End to end (batch 1):');
+console.log(formatTable(tableRows(results, 'e2e', ratios)));
+for (const [key, d] of Object.entries(results.dispatch)) {
+  for (const [id, rep] of Object.entries(d)) {
+    console.log(`dispatch ${key} | ${id}: ${rep.calls.webgpu} kernel calls on WebGPU, ${rep.calls.wasm} on WASM, ${rep.bytesMoved} bytes moved between them`);
+  }
+}
+for (const n of results.notes) console.log(`note: ${n}`);
+const missing = blanks(results);
+if (missing.length) console.log(`BLANK CELLS (a bug): ${missing.join('; ')}`);
+
+save();
+console.log(`\nwrote ${jsonPath}\nwrote ${svgPath}\n(${results.durationSeconds} s)`);
+process.exit(missing.length ? 1 : 0);

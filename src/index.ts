@@ -37,3 +37,4 @@ export { generatorLosses, discriminatorLoss, ganLoss } from './cyclegan/losses.j
 export * from './optim/index.js';
 export { DeviceLostError } from './backends/webgpu/errors.js';
 export type { BackendSelection, KernelDispatch, BackendMemoryInfo, WebGpuOptions, DeviceLossInfo, WasmOptions, WasmVariant } from './engine.js';
+export * from './worker/index.js';

@@ -1,5 +1,7 @@
-// `cyclegan-engine bench`: the benchmark suites (bench/run.mjs of a clone, as a child process)
-// and a training-step timing of CycleGAN on the chosen backend (works from the installed package).
+// `cyclegan-engine bench`: the benchmark suites (bench/run.mjs of a clone, as a child process:
+// ceilings, every op and the end-to-end cases on WASM and WebGPU, the TF.js / ONNX Runtime /
+// PyTorch peers, the results JSON and chart) and a training-step timing of CycleGAN on the
+// chosen backend (works from the installed package).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +14,9 @@ import { makeEngine, parseBackend, parseIntOpt, type GlobalOptions } from '../co
 
 interface BenchOptions {
   quick?: boolean;
+  full?: boolean;
+  peers: boolean;
+  webgpu: boolean;
   suites: boolean;
   step: boolean;
   size: number;
@@ -33,21 +38,30 @@ export function findBenchScript(): string | null {
 
 export function benchCommand(globals: () => GlobalOptions): Command {
   return new Command('bench')
-    .description('run the kernel benchmark suites (bench/run.mjs, from a clone) and time CycleGAN training steps on the chosen backend')
+    .description('run the benchmark suites (bench/run.mjs, from a clone) and time CycleGAN training steps on the chosen backend')
     .argument('[filter]', 'only suites cases whose name contains this')
-    .option('--quick', 'shorter suite runs')
+    .option('--quick', 'the quick preset (the default; about 12 minutes on 2 cores)')
+    .option('--full', 'the full preset: more samples, no SwiftShader shortcuts (long)')
+    .option('--no-peers', 'skip the TF.js, ONNX Runtime and PyTorch peers')
+    .option('--no-webgpu', 'skip WebGPU (and its ceiling)')
     .option('--no-suites', 'skip the kernel suites')
     .option('--no-step', 'skip the training-step timing')
     .option('--size <n>', 'image size of the training-step timing', parseIntOpt(32), 64)
     .option('--blocks <n>', 'residual blocks of the training-step timing', parseIntOpt(0, 64), 3)
     .option('--steps <n>', 'timed training steps (after one warm-up step)', parseIntOpt(1), 3)
-    .option('--backend <name>', 'auto, webgpu or wasm (the kernel suites run on wasm)', parseBackend, 'auto' as BackendChoice)
+    .option('--backend <name>', 'auto, webgpu or wasm: the training-step timing (the suites run both backends)', parseBackend, 'auto' as BackendChoice)
     .action(async (filter: string | undefined, opts: BenchOptions) => {
       const g = globals();
       if (opts.suites) {
         const script = findBenchScript();
         if (!script) throw new CliError('bench: bench/run.mjs not found (the kernel suites ship with a clone of the repository, not the npm package); use --no-suites');
-        const args = [script, ...(opts.quick ? ['--quick'] : []), ...(filter ? [filter] : [])];
+        const args = [
+          script,
+          ...(opts.full ? ['--full'] : []),
+          ...(opts.peers ? [] : ['--no-peers']),
+          ...(opts.webgpu ? [] : ['--no-webgpu']),
+          ...(filter ? ['--filter', filter] : []),
+        ];
         const code = await new Promise<number>((res, rej) => {
           const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: dirname(dirname(script)) });
           child.on('error', rej);

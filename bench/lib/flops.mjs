@@ -1,0 +1,36 @@
+// FLOPs of what the engine really computed in an end-to-end case, counted from the kernels it
+// dispatched: 2 x multiply-adds of every convolution kernel (forward, input and weight
+// gradients, both conv families), from the geometry each kernel receives. Elementwise ops,
+// norms and Adam are not counted (they are memory-bound and a rounding error in the total).
+// Counting at dispatch makes the figure exact for any network or training loop, with no
+// hand-kept formula to drift from the code.
+
+const CONV = new Set(['conv2d', 'conv2dGradInput', 'conv2dGradWeight']);
+const CONV_T = new Set(['convTranspose2d', 'convTranspose2dGradInput', 'convTranspose2dGradWeight']);
+
+export function kernelFlop(kernel, a) {
+  if (CONV.has(kernel)) return 2 * a.n * a.cOut * a.oh * a.ow * a.cIn * a.kh * a.kw;
+  if (CONV_T.has(kernel)) return 2 * a.n * a.cIn * a.h * a.w * a.cOut * a.kh * a.kw;
+  return 0;
+}
+
+/**
+ * Runs `fn` (async) once while counting the conv FLOPs the engine dispatches. Wraps the
+ * engine's internal runKernel (every op goes through it) and restores it afterwards.
+ */
+export async function countFlops(engine, fn) {
+  const original = engine.runKernel;
+  const own = Object.prototype.hasOwnProperty.call(engine, 'runKernel');
+  let flop = 0;
+  engine.runKernel = function (op, kernel, inputs, outShapes, attrs) {
+    flop += kernelFlop(kernel, attrs);
+    return original.call(this, op, kernel, inputs, outShapes, attrs);
+  };
+  try {
+    await fn();
+  } finally {
+    if (own) engine.runKernel = original;
+    else delete engine.runKernel; // back to the class's method
+  }
+  return flop;
+}

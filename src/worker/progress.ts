@@ -1,0 +1,43 @@
+// Throttling of fit()'s progress for the trip to the main thread: a message per training step
+// would flood a page's event loop on small models, so at most one per interval goes out; the
+// first step and the last step of the run always do, so a UI sees the start and the end.
+import type { FitProgress } from '../cyclegan/fit.js';
+
+export type Clock = () => number;
+
+const defaultClock: Clock = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+export function throttleProgress(
+  send: (progress: FitProgress) => void | Promise<void>,
+  intervalMs: number,
+  clock: Clock = defaultClock,
+): (progress: FitProgress) => Promise<void> {
+  let last = -Infinity;
+  return async (progress) => {
+    const t = clock();
+    if (t - last < intervalMs && progress.batchesLeft > 0) return;
+    last = t;
+    await send(progress);
+  };
+}
+
+/**
+ * Lets the worker's event loop run (a macrotask turn), so that messages that arrived during a
+ * step (a cancel, another call) are handled before the next step starts. A WASM step never
+ * yields by itself: its awaits resolve as microtasks.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (callback: () => void) => unknown };
+  // Node: the check phase comes after the poll phase, where the port's messages are read.
+  if (typeof g.setImmediate === 'function') return new Promise((resolve) => g.setImmediate!(resolve));
+  // Browsers: a message to ourselves queues behind the messages already received, without the
+  // 4 ms clamp that nested setTimeout calls get (one per training step here).
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}

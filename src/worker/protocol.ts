@@ -1,0 +1,155 @@
+// What crosses between the main-thread client (client.ts) and the worker (worker_host.ts):
+// the worker's methods and the plain, cloneable shapes of their arguments and results. Objects
+// that cannot cross (tensors, datasets, callbacks inside options) are replaced by handles,
+// descriptions and top-level comlink proxies.
+import type { BackendChoice, BackendSelection, DispatchReport, MemoryInfo } from '../engine.js';
+import type { WebGpuOptions } from '../backends/webgpu/gpu.js';
+import type { BuiltinDatasetOptions } from '../data/builtin.js';
+import type { DatasetOptions } from '../data/dataset.js';
+import type { FolderDatasetOptions } from '../data/folder.js';
+import type { RawImage } from '../data/image.js';
+import type { CycleGANOptions, ResolvedCycleGANOptions } from '../cyclegan/options.js';
+import type { FitProgress, FitResult, SampleInfo, StepLosses, Direction } from '../cyclegan/trainer.js';
+import type { RgbaImage } from '../cyclegan/sample_grid.js';
+import type { ModelSpec } from '../io/architectures.js';
+import type { LoadModelOptions, SaveWeightsOptions } from '../io/load.js';
+
+export type { Direction };
+
+/**
+ * Posted by a browser worker just before it closes itself (only the exit test hook does): a Web
+ * Worker that calls close() fires no event on the page, so it says so first.
+ */
+export const WORKER_EXIT_MESSAGE = 'cyclegan-engine:worker-exit';
+
+/** One RGBA (or gray/RGB, told apart by length) 8-bit image, as ImageData and the Node codecs give. */
+export interface WireImage {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+/**
+ * A batch of images on the wire. 'chw': float32 [N, C, H, W] (or [C, H, W]) in [-1, 1]; a null
+ * shape means "N images of the model's own size". 'rgba': 8-bit images, converted in the
+ * worker; `single` when the caller passed one image rather than an array.
+ */
+export type WireBatch =
+  | { kind: 'chw'; data: Float32Array; shape: number[] | null }
+  | { kind: 'rgba'; images: WireImage[]; single: boolean };
+
+/**
+ * A dataset, described so that the worker can build it (a dataset object cannot cross):
+ * - `{ kind: 'builtin', ...builtinDatasetOptions }`: the procedural dataset;
+ * - `{ kind: 'images', A, B, options }`: images you hold (RGBA/RGB/gray pixels or CHW
+ *   Float32Arrays at the sample size), transferred to the worker;
+ * - `{ kind: 'folder', root, ...folderOptions }`: a folder dataset (Node only).
+ */
+export type DatasetDescription =
+  | ({ kind: 'builtin' } & BuiltinDatasetOptions)
+  | { kind: 'images'; A: (RawImage | Float32Array)[]; B: (RawImage | Float32Array)[]; options?: DatasetOptions }
+  | ({ kind: 'folder'; root: string } & FolderDatasetOptions);
+
+/** A weight or checkpoint source the worker can read: bytes, a Blob, a URL (fetched) or a path (Node). */
+export type WireSource = Uint8Array | ArrayBuffer | Blob | string;
+
+export interface WorkerInit {
+  backend: BackendChoice;
+  seed: number;
+  webgpu?: Omit<WebGpuOptions, 'gpu'>;
+  /** Least milliseconds between two progress callbacks of fit(). */
+  progressIntervalMs: number;
+  /** Enables the _test* methods (crash and transfer probes of the test suite). */
+  testHooks: boolean;
+}
+
+export interface WorkerReady {
+  backend: string;
+  selection: BackendSelection;
+}
+
+/** A trainer's handle and where its training stands. */
+export interface TrainerInfo {
+  id: number;
+  options: ResolvedCycleGANOptions;
+  epoch: number;
+  batch: number;
+  steps: number;
+  lr: number;
+}
+
+/** A loaded model's handle: which generator serves each direction, and what each network is. */
+export interface ModelInfo {
+  id: number;
+  /** The directions translate() takes. */
+  directions: Direction[];
+  specs: Partial<Record<Direction, ModelSpec>>;
+  /** Lines about keys skipped or adjusted while loading. */
+  notes: string[];
+}
+
+/** fit()'s options, minus the callbacks (passed as separate proxies) and the signal (a cancel id). */
+export interface WireFitOptions {
+  cancelId: number;
+  /** The client's signal was already aborted when fit was called. */
+  aborted: boolean;
+  /** A file path the worker writes checkpoints to (Node), when the callback is not used. */
+  checkpointPath?: string;
+  sampleDataset?: DatasetDescription;
+  sampleCount?: number;
+  /** Overrides the worker's progress interval for this call. */
+  progressIntervalMs?: number;
+}
+
+export type ProgressCallback = (progress: FitProgress) => void | Promise<void>;
+export type CheckpointCallback = (bytes: Uint8Array) => void | Promise<void>;
+export type SampleCallback = (grid: RgbaImage, info: SampleInfo) => void | Promise<void>;
+
+export type LoadModelWireOptions = Omit<LoadModelOptions, 'onNote'> & {
+  /** Which direction a single generator file translates (default 'AtoB'). */
+  direction?: Direction;
+};
+
+export type NetworkName = 'G_AB' | 'G_BA' | 'D_A' | 'D_B';
+
+/** The worker's methods, as the worker implements them (the client sees each as a promise). */
+export interface WorkerApi {
+  init(options: WorkerInit): Promise<WorkerReady>;
+  createTrainer(options: CycleGANOptions): TrainerInfo;
+  resumeTrainer(source: WireSource, overrides: Pick<CycleGANOptions, 'sampleInterval' | 'checkpointInterval'>): Promise<TrainerInfo>;
+  trainerInfo(id: number): TrainerInfo;
+  trainerStep(id: number, realA: WireBatch, realB: WireBatch): Promise<StepLosses>;
+  trainerEndEpoch(id: number): TrainerInfo;
+  trainerFit(
+    id: number,
+    dataset: DatasetDescription,
+    options: WireFitOptions,
+    onProgress?: ProgressCallback,
+    onCheckpoint?: CheckpointCallback,
+    onSample?: SampleCallback,
+  ): Promise<FitResult>;
+  trainerTranslate(id: number, image: WireBatch, direction: Direction): Promise<WireBatch>;
+  trainerSampleImages(id: number, realA: WireBatch, realB: WireBatch): Promise<RgbaImage>;
+  trainerCheckpoint(id: number): Promise<Uint8Array>;
+  trainerSaveCheckpoint(id: number, path: string): Promise<void>;
+  trainerLoadCheckpoint(id: number, source: WireSource): Promise<TrainerInfo>;
+  trainerSaveWeights(id: number, network: NetworkName, options: SaveWeightsOptions): Promise<Uint8Array>;
+  trainerLoadWeights(id: number, network: NetworkName, source: WireSource, options: { strict?: boolean }): Promise<void>;
+  trainerDispose(id: number): void;
+  loadModel(sources: Partial<Record<Direction, WireSource>> | WireSource, options: LoadModelWireOptions): Promise<ModelInfo>;
+  modelTranslate(id: number, image: WireBatch, direction: Direction | undefined): Promise<WireBatch>;
+  modelSaveWeights(id: number, direction: Direction | undefined, options: SaveWeightsOptions): Promise<Uint8Array>;
+  modelLoadWeights(id: number, source: WireSource, direction: Direction | undefined, options: { strict?: boolean }): Promise<void>;
+  modelDispose(id: number): void;
+  /** Aborts the fit() registered under this id; it stops at the next step boundary. */
+  cancel(cancelId: number): void;
+  memory(): MemoryInfo;
+  dispatchReport(): DispatchReport;
+  /** Frees every trainer and model and the engine (the GPU device with it). */
+  shutdown(): void;
+  /** Test hooks (enabled by WorkerInit.testHooks): end the worker as a crash would. */
+  _testExit(code: number): void;
+  _testThrowUncaught(message: string): void;
+  /** How many buffers the last transferred result had, and how many are now detached here. */
+  _testLastTransfer(): { buffers: number; detached: number };
+}

@@ -1,0 +1,39 @@
+// The README's Node example of the worker API runs as printed, against the built package
+// (imported by its name: Node resolves `cyclegan-engine` to this package's own exports).
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { requireBuiltWorker } from './helpers.js';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function readmeExample(name: string): string {
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  const at = readme.indexOf(`<!-- example: ${name}`);
+  if (at < 0) throw new Error(`README.md has no example marked ${name}`);
+  const block = /```js\n([\s\S]*?)```/.exec(readme.slice(at));
+  if (!block) throw new Error(`README.md: no js block after the ${name} marker`);
+  return block[1];
+}
+
+describe('README: workers in Node', () => {
+  it('runs the example and prints what its comments say', async () => {
+    requireBuiltWorker();
+    const code = readmeExample('worker-node');
+    expect(code).toContain("from 'cyclegan-engine'");
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, timeout: 120_000 });
+    const lines = stdout.trim().split('\n');
+    // Every "// expected" comment of the example, in order, is a line it printed.
+    const expected = [...code.matchAll(/console\.log\('(\w+)'[^\n]*?\/\/ (\1 [^\n]+)$/gm)].map((m) => m[2].trim());
+    expect(expected).toEqual(['step true 0', 'fit completed 4', 'image 32 32 4096', "model [ 'AtoB' ] 3072", 'closed true']);
+    for (const line of expected) expect(lines).toContain(line);
+    // Progress came (first and last step at least) and fit handed over its checkpoint.
+    const progress = lines.filter((l) => /^batch \d\/4 lossG \d+\.\d{3}$/.test(l));
+    expect(progress[0]).toMatch(/^batch 1\/4/);
+    expect(progress[progress.length - 1]).toMatch(/^batch 4\/4/);
+    expect(lines).toContain('checkpoint true');
+  });
+});
