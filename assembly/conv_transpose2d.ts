@@ -9,7 +9,8 @@
 // gradient is that conv's weight gradient with the roles of x and dy swapped. outputPadding
 // needs no code: it only makes the image larger than the windows reach.
 // The bias gradient is conv2dGradBias. `work` is
-// convScratchBytes(cOut*kh*kw, h*w, w, cIn, kh, kw, sh, sw, ph, pw) bytes of scratch.
+// convScratchBytes(cOut*kh*kw, h*w, w, cIn, kh, kw, sh, sw, ph, pw) bytes of scratch per part;
+// `part` of `parts` is as in conv2d.ts.
 import { convLoweredAdjoint, convLoweredForward, convLoweredWeight } from './im2col';
 
 /** y = col2im(weightᵀ · x) + bias (bias 0 = none). */
@@ -32,8 +33,10 @@ export function convTranspose2d(
   sw: i32,
   ph: i32,
   pw: i32,
+  part: i32,
+  parts: i32,
 ): void {
-  convLoweredAdjoint(x, weight, bias, y, work, n, cOut, oh, ow, cIn, kh, kw, h, w, sh, sw, ph, pw);
+  convLoweredAdjoint(x, weight, bias, y, work, n, cOut, oh, ow, cIn, kh, kw, h, w, sh, sw, ph, pw, part, parts);
 }
 
 /** dx = weight · im2col(dy): a conv2d of dy. */
@@ -55,8 +58,10 @@ export function convTranspose2dGradInput(
   sw: i32,
   ph: i32,
   pw: i32,
+  part: i32,
+  parts: i32,
 ): void {
-  convLoweredForward(dy, weight, 0, dx, work, n, cOut, oh, ow, cIn, kh, kw, h, w, sh, sw, ph, pw);
+  convLoweredForward(dy, weight, 0, dx, work, n, cOut, oh, ow, cIn, kh, kw, h, w, sh, sw, ph, pw, part, parts);
 }
 
 /** dweight[cIn, cOut*kh*kw] = Σ_n x[n] · im2col(dy[n])ᵀ. */
@@ -78,6 +83,8 @@ export function convTranspose2dGradWeight(
   sw: i32,
   ph: i32,
   pw: i32,
+  part: i32,
+  parts: i32,
 ): void {
-  convLoweredWeight(x, dy, dweight, work, n, cOut, oh, ow, cIn, kh, kw, h, w, sh, sw, ph, pw);
+  convLoweredWeight(x, dy, dweight, work, n, cOut, oh, ow, cIn, kh, kw, h, w, sh, sw, ph, pw, part, parts);
 }

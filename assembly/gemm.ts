@@ -18,18 +18,37 @@
 // is 12 v128 registers. V8 gives wasm 15 xmm registers on x64 (xmm15 is its scratch); a
 // 6 x 8 tile needs 16 and would spill. In L1/L2 this kernel measured about 34 GFLOP/s on one
 // core whose mul+add peak is about 39.
-// Plain SIMD128 has no fused multiply-add (that is relaxed SIMD), so each step is mul + add.
+// Plain SIMD128 has no fused multiply-add, so each step is mul + add; the relaxed-SIMD build
+// of this module (ASC_FEATURE_RELAXED_SIMD) uses f32x4.relaxed_madd, one FMA where the
+// hardware has it, which halves the floating-point instructions of the inner loop.
+//
+// The k loop is not unrolled: V8 compiles each step to 22 SIMD instructions plus about 10 of
+// loop bookkeeping (counter, pointers, its interrupt check), but an unrolled-by-two body
+// measured 20-25% slower on every conv shape (TurboFan then spills accumulators).
+//
+// Loop order inside a block: A panel outer, B panels inner. The 4-row A panel (4 KiB at
+// KC=256) stays in L1 while the B block (KC x NC, 512 KiB) streams from L2, and consecutive
+// tiles walk along the same 4 rows of C. The opposite order walks down C's columns, and with
+// a row pitch that is a multiple of 4 KiB (every power-of-two image width) those rows all
+// fall into one L1 set and evict each other.
+
+import { madd } from './simd';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
 const KC: i32 = 256;
 const MC: i32 = 128;
-const NC: i32 = 2048;
+const NC: i32 = 512;
 
-/** Bytes of workspace gemmF32 needs: packed A block, packed B block, one edge tile. */
+/** Bytes of workspace gemmF32 needs: packed A block, packed B block, one edge tile, one edge B panel. */
 export function gemmWorkBytes(): usize {
-  return (<usize>(MC * KC + KC * NC + MR * NR)) << 2;
+  return (<usize>(MC * KC + KC * NC + MR * NR + KC * NR)) << 2;
 }
+
+/** Columns per panel of a B operand packed by the caller (gemmPackedSlice). */
+export const GEMM_NR: i32 = NR;
+/** Depth of the reduction slices (gemmPackedSlice). */
+export const GEMM_KC: i32 = KC;
 
 /**
  * C[m, n] = A·B (+ bias[i] on row i), or C += A·B when `accumulate` (bias then ignored).
@@ -89,6 +108,39 @@ export function gemmF32PackedA(
   gemmCore(m, n, k, 0, 0, 0, packedA, b, bRow, bCol, c, ldc, accumulate, bias, work);
 }
 
+/**
+ * One KC-deep slice of C[m, n] (+)= A·B, for a caller that packs B itself: A packed by
+ * gemmPackA over the whole reduction k, this slice's rows [pc, pc + kc) of B packed as
+ * NR-column panels (panel q holds, for each of the kc rows, NR consecutive floats, zero past
+ * column n; panels kc*NR floats apart). `first` overwrites C (adding bias[i] to row i),
+ * later slices add to it. A convolution lowers its image straight into this layout
+ * (im2col.ts lowerPanels), which saves the pass that would copy im2col's rows into panels.
+ */
+export function gemmPackedSlice(
+  m: i32,
+  n: i32,
+  k: i32,
+  pc: i32,
+  kc: i32,
+  packedA: usize,
+  bSlice: usize,
+  c: usize,
+  ldc: i32,
+  first: bool,
+  bias: usize,
+  work: usize,
+): void {
+  const mPad = roundUp(m, MR);
+  const panelBytes = (<usize>kc * <usize>NR) << 2;
+  for (let ic = 0; ic < m; ic += MC) {
+    const mc = min<i32>(MC, m - ic);
+    const aBlock = packedA + ((<usize>pc * <usize>mPad + <usize>ic * <usize>kc) << 2);
+    const cBlock = c + ((<usize>ic * <usize>ldc) << 2);
+    const biasBlock = bias != 0 ? bias + ((<usize>ic) << 2) : 0;
+    macroKernel(mc, n, kc, aBlock, bSlice, panelBytes, 0, 0, cBlock, ldc, first, biasBlock, work);
+  }
+}
+
 // @ts-ignore: decorator
 @inline
 function roundUp(x: i32, m: i32): i32 {
@@ -142,7 +194,8 @@ function gemmCore(
         else packABlock(a, aRow, aCol, ic, mc, pc, kc, packA);
         const cBlock = c + ((<usize>ic * <usize>ldc + <usize>jc) << 2);
         const biasBlock = bias != 0 ? bias + ((<usize>ic) << 2) : 0;
-        macroKernel(mc, nc, kc, aBlock, packB, bBlock, bRow, cBlock, ldc, first, biasBlock, tile);
+        const panelBytes = (<usize>kc * <usize>NR) << 2;
+        macroKernel(mc, nc, kc, aBlock, packB, panelBytes, bBlock, bRow, cBlock, ldc, first, biasBlock, tile);
       }
     }
   }
@@ -277,9 +330,11 @@ function transpose4Store(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, ste
 }
 
 /**
- * All tiles of one (MC x KC) A block times one (KC x NC) B block. B comes packed (bBlock 0) or,
- * in place, as rows of stride bRow starting at bBlock; a ragged last panel is then packed on
- * the fly, since reading 8 columns in place would run past the end of the rows.
+ * All tiles of one (MC x KC) A block times one (KC x NC) B block. B comes packed (bBlock 0;
+ * NR-column panels panelBytes apart, NR floats per row) or, in place, as rows of stride bRow
+ * starting at bBlock; a ragged last panel is then packed on the fly into the workspace,
+ * since reading NR columns in place would run past the end of the rows. `work` holds the
+ * edge tile (MR*NR floats) then that edge panel (KC*NR floats).
  */
 function macroKernel(
   mc: i32,
@@ -287,36 +342,41 @@ function macroKernel(
   kc: i32,
   packA: usize,
   packB: usize,
+  panelBytes: usize,
   bBlock: usize,
   bRow: i32,
   c: usize,
   ldc: i32,
   first: bool,
   bias: usize,
-  tile: usize,
+  work: usize,
 ): void {
   const ldcBytes = (<usize>ldc) << 2;
-  // B panel outer, A panels inner: the 8-column B panel (8 KiB at KC=256) stays in L1
-  // while the A block streams from L2.
-  for (let jr = 0; jr < nc; jr += NR) {
-    const nr = min<i32>(NR, nc - jr);
-    let pb = packB + ((<usize>jr * <usize>kc) << 2);
-    let bStep: usize = NR << 2;
-    if (bBlock != 0) {
-      if (nr == NR) {
+  const edgePanel = work + ((<usize>(MR * NR)) << 2);
+  let edgeB: usize = 0;
+  if (bBlock != 0 && nc % NR != 0) {
+    const jr = nc - (nc % NR);
+    packBBlock(bBlock + ((<usize>jr) << 2), bRow, 1, 0, kc, 0, nc - jr, edgePanel);
+    edgeB = edgePanel;
+  }
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min<i32>(MR, mc - ir);
+    const pa = packA + ((<usize>ir * <usize>kc) << 2);
+    const bt = bias != 0 ? bias + ((<usize>ir) << 2) : 0;
+    const cRow = c + <usize>ir * ldcBytes;
+    for (let jr = 0; jr < nc; jr += NR) {
+      const nr = min<i32>(NR, nc - jr);
+      let pb: usize;
+      let bStep: usize = NR << 2;
+      if (bBlock == 0) {
+        pb = packB + <usize>(jr / NR) * panelBytes;
+      } else if (nr == NR) {
         pb = bBlock + ((<usize>jr) << 2);
         bStep = (<usize>bRow) << 2;
       } else {
-        packBBlock(bBlock + ((<usize>jr) << 2), bRow, 1, 0, kc, 0, nr, packB);
-        pb = packB;
+        pb = edgeB;
       }
-    }
-    for (let ir = 0; ir < mc; ir += MR) {
-      const mr = min<i32>(MR, mc - ir);
-      const pa = packA + ((<usize>ir * <usize>kc) << 2);
-      const ct = c + ((<usize>ir * <usize>ldc + <usize>jr) << 2);
-      const bt = bias != 0 ? bias + ((<usize>ir) << 2) : 0;
-      microKernel(kc, pa, pb, bStep, ct, ldcBytes, first, bt, mr, nr, tile);
+      microKernel(kc, pa, pb, bStep, cRow + ((<usize>jr) << 2), ldcBytes, first, bt, mr, nr, work);
     }
   }
 }
@@ -347,17 +407,17 @@ function microKernel(
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(c00, a, b0);
+    c01 = madd(c01, a, b1);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(c10, a, b0);
+    c11 = madd(c11, a, b1);
     a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(c20, a, b0);
+    c21 = madd(c21, a, b1);
     a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(c30, a, b0);
+    c31 = madd(c31, a, b1);
     pa += 16;
     pb += bStep;
   }

@@ -3,6 +3,7 @@
 // (src/ops/) and the WGSL kernels (kernels/). Kernels take byte offsets into this module's
 // memory and sizes; they never allocate (the JS side owns the heap).
 export * from './memory';
+export * from './tasks';
 export * from './activation';
 export * from './gemm';
 export * from './im2col';

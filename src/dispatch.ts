@@ -2,7 +2,7 @@
 // gets for 'auto' | 'webgpu' | 'wasm' (and why), and the per-kernel counts of where calls ran
 // and how many bytes moved between backends.
 import type { AnyBackend as Backend, BackendName } from './backends/backend.js';
-import { WasmBackend } from './backends/wasm/backend.js';
+import { WasmBackend, type WasmOptions } from './backends/wasm/backend.js';
 import { WebGpuBackend } from './backends/webgpu/backend.js';
 import { acquireDevice, type WebGpuOptions } from './backends/webgpu/gpu.js';
 import type { DeviceLossInfo } from './backends/webgpu/errors.js';
@@ -100,12 +100,16 @@ export interface OpenedBackends {
  * reason. WASM is opened in every case where it can be: it runs the per-op fallbacks and takes
  * over when the device is lost.
  */
-export async function openBackends(choice: BackendChoice, webgpu: WebGpuOptions = {}): Promise<OpenedBackends> {
+export async function openBackends(
+  choice: BackendChoice,
+  webgpu: WebGpuOptions = {},
+  wasmOptions: WasmOptions = {},
+): Promise<OpenedBackends> {
   const selection: BackendSelection = { requested: choice };
   let wasm: WasmBackend | null = null;
   let wasmError: unknown = null;
   try {
-    wasm = await WasmBackend.create();
+    wasm = await WasmBackend.create(wasmOptions);
   } catch (e) {
     if (choice === 'wasm') throw e;
     wasmError = e;

@@ -8,7 +8,8 @@
 // 'webgpu' such an op throws instead. When the device is lost, every live tensor moves to
 // WASM (src/backends/webgpu/recovery.ts) and the engine goes on there.
 import type { AnyBackend as Backend, BackendMemory, BackendName, Storage } from './backends/backend.js';
-import type { WasmBackend } from './backends/wasm/backend.js';
+import type { WasmBackend, WasmOptions } from './backends/wasm/backend.js';
+import type { WasmVariant } from './backends/wasm/loader.js';
 import type { WebGpuBackend } from './backends/webgpu/backend.js';
 import type { WebGpuOptions } from './backends/webgpu/gpu.js';
 import { LossState } from './backends/webgpu/recovery.js';
@@ -29,6 +30,8 @@ import { runBackward } from './autograd.js';
 
 export type { BackendChoice, BackendSelection, DispatchReport, KernelDispatch } from './dispatch.js';
 export type { WebGpuOptions } from './backends/webgpu/gpu.js';
+export type { WasmOptions } from './backends/wasm/backend.js';
+export type { WasmVariant } from './backends/wasm/loader.js';
 export type { DeviceLossInfo } from './backends/webgpu/errors.js';
 
 export interface EngineOptions {
@@ -42,6 +45,13 @@ export interface EngineOptions {
   seed?: number;
   /** Options of the WebGPU backend. */
   webgpu?: WebGpuOptions;
+  /**
+   * Options of the WASM backend: `threads` (default 1: kernel threads are opt-in, since each
+   * one is a worker with its own copy of the module and a share of the cores the caller may
+   * want for other work) and `relaxedSimd` (default: used when the runtime validates it).
+   * engine.wasmVariant says what runs.
+   */
+  wasm?: WasmOptions;
 }
 
 export interface BackendMemoryInfo extends BackendMemory {
@@ -78,7 +88,17 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   if (options.webgpu !== undefined && (options.webgpu === null || typeof options.webgpu !== 'object')) {
     throw new AttributeError('createEngine', 'webgpu', 'an object of WebGPU options', String(options.webgpu));
   }
-  const opened = await openBackends(choice, options.webgpu);
+  const wasm = options.wasm;
+  if (wasm !== undefined && (wasm === null || typeof wasm !== 'object')) {
+    throw new AttributeError('createEngine', 'wasm', 'an object of WASM options', String(wasm));
+  }
+  if (wasm?.threads !== undefined && !(Number.isInteger(wasm.threads) && wasm.threads >= 1 && wasm.threads <= 64)) {
+    throw new AttributeError('createEngine', 'wasm.threads', 'an integer in [1, 64]', String(wasm.threads));
+  }
+  if (wasm?.relaxedSimd !== undefined && typeof wasm.relaxedSimd !== 'boolean') {
+    throw new AttributeError('createEngine', 'wasm.relaxedSimd', 'a boolean', String(wasm.relaxedSimd));
+  }
+  const opened = await openBackends(choice, options.webgpu, wasm);
   return new Engine(opened.backends, seed, { fallback: choice === 'auto', selection: opened.selection });
 }
 
@@ -126,6 +146,14 @@ export class Engine {
         return true;
       };
     }
+  }
+
+  /**
+   * The WASM backend's build and threads: { threads, relaxedSimd } (threads is what runs,
+   * 1 where more were asked for but the runtime cannot); null without WebAssembly.
+   */
+  get wasmVariant(): WasmVariant | null {
+    return this.wasm?.variant ?? null;
   }
 
   /** The backend ops run on: 'webgpu', or 'wasm' (also after a lost device). */

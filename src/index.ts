@@ -36,5 +36,5 @@ export type { TrainingState } from './cyclegan/checkpoint.js';
 export { generatorLosses, discriminatorLoss, ganLoss } from './cyclegan/losses.js';
 export * from './optim/index.js';
 export { DeviceLostError } from './backends/webgpu/errors.js';
-export type { BackendSelection, KernelDispatch, BackendMemoryInfo, WebGpuOptions, DeviceLossInfo } from './engine.js';
+export type { BackendSelection, KernelDispatch, BackendMemoryInfo, WebGpuOptions, DeviceLossInfo, WasmOptions, WasmVariant } from './engine.js';
 export * from './worker/index.js';

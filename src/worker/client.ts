@@ -4,6 +4,8 @@
 import type { Remote } from 'comlink';
 import type { BackendChoice, BackendSelection, DispatchReport, MemoryInfo } from '../engine.js';
 import type { WebGpuOptions } from '../backends/webgpu/gpu.js';
+import type { WasmOptions } from '../backends/wasm/backend.js';
+import type { WasmVariant } from '../backends/wasm/loader.js';
 import type { CycleGANOptions } from '../cyclegan/options.js';
 import type { Direction } from '../cyclegan/trainer.js';
 import { AttributeError } from '../errors.js';
@@ -23,6 +25,12 @@ export interface OpenWorkerOptions {
   seed?: number;
   /** WebGPU options of the worker's engine (without `gpu`: the worker finds its own). */
   webgpu?: Omit<WebGpuOptions, 'gpu'>;
+  /**
+   * WASM options of the worker's engine (threads, relaxed SIMD), as createEngine's. A worker may
+   * block while its kernel threads run, so threads work there even in a page (when the page is
+   * crossOriginIsolated), unlike on a page's main thread.
+   */
+  wasm?: WasmOptions;
   /** Least milliseconds between two fit() progress callbacks (default 250: at most 4 a second). */
   progressIntervalMs?: number;
   /**
@@ -42,15 +50,15 @@ const SHUTDOWN_GRACE_MS = 2000;
 /** Starts a worker and its engine; resolves when the engine is ready. */
 export async function openWorker(options: OpenWorkerOptions = {}): Promise<CycleGANWorker> {
   if (options === null || typeof options !== 'object') throw new AttributeError('openWorker', 'options', 'an options object', String(options));
-  const { backend = 'auto', seed = 0, webgpu, progressIntervalMs = 250, copyInputs = false, workerUrl, testHooks = false } = options;
+  const { backend = 'auto', seed = 0, webgpu, wasm, progressIntervalMs = 250, copyInputs = false, workerUrl, testHooks = false } = options;
   if (!Number.isFinite(progressIntervalMs) || progressIntervalMs < 0) {
     throw new AttributeError('openWorker', 'progressIntervalMs', 'a number of milliseconds >= 0', String(progressIntervalMs));
   }
   installErrorTransfer();
   const connection = new Connection(await spawnWorker(workerUrl));
   try {
-    const ready = await connection.call('openWorker', (api) => api.init({ backend, seed, webgpu, progressIntervalMs, testHooks }));
-    return new CycleGANWorker(connection, ready.backend, ready.selection, copyInputs);
+    const ready = await connection.call('openWorker', (api) => api.init({ backend, seed, webgpu, wasm, progressIntervalMs, testHooks }));
+    return new CycleGANWorker(connection, ready.backend, ready.selection, copyInputs, ready.wasmVariant);
   } catch (e) {
     await connection.terminate('terminated', 'the worker failed to start');
     throw e;
@@ -69,6 +77,8 @@ export class CycleGANWorker {
     /** How the backend was chosen (what was requested, the adapter, why WebGPU was not used). */
     readonly selection: BackendSelection,
     private readonly copyInputs: boolean,
+    /** The worker engine's WASM build and threads (null without a WASM backend). */
+    readonly wasmVariant: WasmVariant | null = null,
   ) {
     this.ended = new Promise((resolve) => connection.onEnd(resolve));
   }

@@ -4,6 +4,8 @@
 // descriptions and top-level comlink proxies.
 import type { BackendChoice, BackendSelection, DispatchReport, MemoryInfo } from '../engine.js';
 import type { WebGpuOptions } from '../backends/webgpu/gpu.js';
+import type { WasmOptions } from '../backends/wasm/backend.js';
+import type { WasmVariant } from '../backends/wasm/loader.js';
 import type { BuiltinDatasetOptions } from '../data/builtin.js';
 import type { DatasetOptions } from '../data/dataset.js';
 import type { FolderDatasetOptions } from '../data/folder.js';
@@ -57,6 +59,7 @@ export interface WorkerInit {
   backend: BackendChoice;
   seed: number;
   webgpu?: Omit<WebGpuOptions, 'gpu'>;
+  wasm?: WasmOptions;
   /** Least milliseconds between two progress callbacks of fit(). */
   progressIntervalMs: number;
   /** Enables the _test* methods (crash and transfer probes of the test suite). */
@@ -66,6 +69,8 @@ export interface WorkerInit {
 export interface WorkerReady {
   backend: string;
   selection: BackendSelection;
+  /** The worker engine's WASM build and threads (null when it has no WASM backend). */
+  wasmVariant: WasmVariant | null;
 }
 
 /** A trainer's handle and where its training stands. */

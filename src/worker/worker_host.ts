@@ -84,8 +84,8 @@ export class WorkerHost implements WorkerApi {
   async init(options: WorkerInit): Promise<WorkerReady> {
     if (this.engine) throw new CycleGanError('the worker is already initialised');
     this.options = options;
-    this.engine = await createEngine({ backend: options.backend, seed: options.seed, webgpu: options.webgpu });
-    return { backend: this.engine.backend, selection: this.engine.dispatchReport().selection };
+    this.engine = await createEngine({ backend: options.backend, seed: options.seed, webgpu: options.webgpu, wasm: options.wasm });
+    return { backend: this.engine.backend, selection: this.engine.dispatchReport().selection, wasmVariant: this.engine.wasmVariant };
   }
 
   // ------------------------------------------------------------------------- trainers

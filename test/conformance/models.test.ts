@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 import type { Engine } from '../../src/index.js';
-import { backends } from '../helpers/backends.js';
+import { conformanceBackends } from '../helpers/backends.js';
 import {
   compare,
   decode,
@@ -56,10 +56,11 @@ describe('hash weights: test/helpers/hash_weights.ts reproduces make_fixtures.py
 
 afterAll(() => printReport('model conformance (status, backend, worst metric, case)'));
 
-describe.each(backends)('models match PyTorch on $name (tol $tol)', ({ name: backend, tol }) => {
+describe.each(conformanceBackends)('models match PyTorch on $name (tol $tol)', ({ name: backend, tol, engine: options, variant }) => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = await api.createEngine({ backend });
+    engine = await api.createEngine(options);
+    if (variant) expect(engine.wasmVariant, 'the WASM kernel variant this run is for').toEqual(variant);
   });
   afterAll(() => engine?.dispose());
 

@@ -1,10 +1,10 @@
-// PyTorch conformance of every op, forward and backward, on every backend in
-// test/helpers/backends.ts. The fixtures (test/fixtures/ops/*.json) come from
+// PyTorch conformance of every op, forward and backward, on every backend and WASM
+// kernel variant in test/helpers/backends.ts. The fixtures (test/fixtures/ops/*.json) come from
 // test/fixtures/make_fixtures.py; the metric is max|ours - torch| / (max|torch| + 1e-6) <= tol
 // for the output and every input gradient of every case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/index.js';
-import { backends } from '../helpers/backends.js';
+import { conformanceBackends } from '../helpers/backends.js';
 import {
   checkAdamCase,
   checkOpCase,
@@ -45,10 +45,11 @@ describe('op fixtures', () => {
 
 afterAll(() => printReport('op conformance (status, backend, worst metric, case)'));
 
-describe.each(backends)('ops match PyTorch on $name (tol $tol)', ({ name: backend, tol }) => {
+describe.each(conformanceBackends)('ops match PyTorch on $name (tol $tol)', ({ name: backend, tol, engine: options, variant }) => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = await createEngine({ backend });
+    engine = await createEngine(options);
+    if (variant) expect(engine.wasmVariant, 'the WASM kernel variant this run is for').toEqual(variant);
   });
   afterAll(() => engine?.dispose());
 

@@ -1,30 +1,102 @@
 // The WebAssembly SIMD backend: storages live in the module's linear memory and kernels are
-// AssemblyScript functions called with byte offsets.
+// AssemblyScript functions called with byte offsets. With `threads` > 1 (and a runtime that
+// allows it, see threads.ts) the module is the shared-memory build and the convolutions run
+// on a pool of kernel threads; with relaxed SIMD validated (or asked for) it is the
+// relaxed-SIMD build. engine.wasmVariant reports what was chosen.
 import type { Backend, BackendMemory } from '../backend.js';
 import type { KernelTable } from '../../kernels/contract.js';
 import { WasmAllocator } from './allocator.js';
-import { instantiateWasm, type WasmExports } from './loader.js';
+import {
+  instantiateVariant,
+  relaxedSimdSupported,
+  SHARED_MEMORY_PAGES,
+  type WasmExports,
+  type WasmVariant,
+} from './loader.js';
 import type { WasmContext, WasmStorage } from './storage.js';
-import { wasmKernels } from './kernels/index.js';
+import { claimCounterAddress, CONTROL_BYTES, ThreadPool, threadSupport } from './threads.js';
+import { wasmKernels, PARALLEL_KERNELS } from './kernels/index.js';
+
+export interface WasmOptions {
+  /**
+   * Threads that run the convolutions, the calling thread included (default 1). Above 1 the
+   * backend starts threads - 1 workers on a shared memory; where the runtime cannot (a
+   * browser page that is not crossOriginIsolated, or its main thread) it runs on one thread.
+   */
+  threads?: number;
+  /** Use the relaxed-SIMD build (default: when WebAssembly.validate accepts relaxed SIMD). */
+  relaxedSimd?: boolean;
+}
+
+type Fn = (...args: number[]) => number;
+
+/**
+ * Below this many flops (about a tenth of a millisecond of one thread) a kernel call runs on
+ * the calling thread alone: waking the workers and waiting for the last one costs tens of
+ * microseconds, and the small convs of a 64x64 discriminator would spend more time in the
+ * handshake than in arithmetic.
+ */
+const MIN_PARALLEL_FLOPS = 4e6;
 
 export class WasmBackend implements Backend<WasmStorage> {
   readonly name = 'wasm' as const;
   readonly kernels: KernelTable<WasmStorage>;
+  readonly variant: WasmVariant;
+  /** Why threads > 1 was asked for but the backend runs on one thread (else null). */
+  readonly threadsUnavailable: string | null;
   private readonly allocator: WasmAllocator;
   private disposed = false;
 
-  private constructor(private readonly exports: WasmExports) {
-    this.allocator = new WasmAllocator(exports.memory, exports.heapBase());
+  private constructor(
+    private readonly exports: WasmExports,
+    allocator: WasmAllocator,
+    private readonly pool: ThreadPool | null,
+    relaxedSimd: boolean,
+    threadsUnavailable: string | null,
+  ) {
+    this.allocator = allocator;
+    this.variant = Object.freeze({ threads: pool?.threads ?? 1, relaxedSimd });
+    this.threadsUnavailable = threadsUnavailable;
+    const k = exports as unknown as Record<string, Fn>;
     const ctx: WasmContext = {
       exports,
       scratch: (bytes) => this.allocator.alloc(bytes),
       freeScratch: (ptr) => this.allocator.free(ptr),
+      parallel: (name, args, workArg, workBytes, flops) => {
+        // One scratch block per part, cache-line aligned, allocated and freed around the call
+        // (the allocator pools blocks by size, so a training loop reuses the same ones).
+        const stride = Math.ceil(Math.max(workBytes, 1) / 64) * 64;
+        const threaded = pool !== null && flops >= MIN_PARALLEL_FLOPS;
+        const parts = threaded ? pool.threads : 1;
+        const work = this.allocator.alloc(stride * parts);
+        const withWork = args.map((v, i) => (i === workArg ? work : v));
+        try {
+          if (!threaded) k[name](...withWork, 0, 1);
+          else pool.run(name, withWork, workArg, stride, () => k[name](...withWork, 0, parts));
+        } finally {
+          this.allocator.free(work);
+        }
+      },
     };
     this.kernels = wasmKernels(ctx);
   }
 
-  static async create(): Promise<WasmBackend> {
-    return new WasmBackend(await instantiateWasm());
+  static async create(options: WasmOptions = {}): Promise<WasmBackend> {
+    const relaxedSimd = options.relaxedSimd ?? relaxedSimdSupported();
+    const threads = options.threads ?? 1;
+    const unsupported = threads > 1 ? threadSupport() : null;
+    if (threads > 1 && unsupported === null) {
+      const memory = new WebAssembly.Memory({ ...SHARED_MEMORY_PAGES, shared: true });
+      const { exports, module } = await instantiateVariant(relaxedSimd, memory);
+      const allocator = new WasmAllocator(exports.memory, exports.heapBase());
+      const ctl = allocator.alloc(CONTROL_BYTES);
+      new Int32Array(exports.memory.buffer, ctl, CONTROL_BYTES / 4).fill(0);
+      (exports as unknown as { setClaimCounter(ptr: number): void }).setClaimCounter(claimCounterAddress(ctl));
+      const pool = await ThreadPool.start(module, memory, ctl, PARALLEL_KERNELS, threads);
+      return new WasmBackend(exports, allocator, pool, relaxedSimd, null);
+    }
+    const { exports } = await instantiateVariant(relaxedSimd);
+    return new WasmBackend(exports, new WasmAllocator(exports.memory, exports.heapBase()), null, relaxedSimd, unsupported);
   }
 
   alloc(numel: number): WasmStorage {
@@ -60,8 +132,10 @@ export class WasmBackend implements Backend<WasmStorage> {
     };
   }
 
+  /** Ends the kernel threads; the memory goes with the engine. */
   dispose(): void {
     this.disposed = true;
+    this.pool?.dispose();
   }
 
   get isDisposed(): boolean {

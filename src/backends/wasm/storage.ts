@@ -13,4 +13,11 @@ export interface WasmContext {
   /** Temporary workspace in the heap (for im2col and the like); free it before returning. */
   scratch(bytes: number): number;
   freeScratch(ptr: number): void;
+  /**
+   * Runs a kernel that takes (..., part, parts) last, split over the backend's threads (one
+   * part on one thread). args[workArg] is replaced by each part's own `workBytes` of scratch.
+   * The kernel must be listed in PARALLEL_KERNELS (kernels/index.ts). `flops` is the call's
+   * arithmetic: calls too small to pay for waking the workers run on the calling thread alone.
+   */
+  parallel(name: string, args: readonly number[], workArg: number, workBytes: number, flops: number): void;
 }

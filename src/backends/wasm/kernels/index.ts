@@ -2,7 +2,7 @@
 import type { KernelTable } from '../../../kernels/contract.js';
 import type { WasmContext, WasmStorage } from '../storage.js';
 import { activationKernels } from './activation.js';
-import { convKernels } from './conv.js';
+import { CONV_PARALLEL_KERNELS, convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
 import { normKernels } from './norm.js';
 import { padKernels } from './pad.js';
@@ -16,3 +16,6 @@ export function wasmKernels(ctx: WasmContext): KernelTable<WasmStorage> {
     ...elementwiseKernels(ctx),
   };
 }
+
+/** The kernels that run split over the thread pool (each takes part, parts last). */
+export const PARALLEL_KERNELS: readonly string[] = CONV_PARALLEL_KERNELS;
