@@ -53,7 +53,8 @@ if (wc.length) {
 
 // peers on the end-to-end cases
 lines.push("- Peers on the end-to-end cases (in parentheses: speed relative to the engine's WASM on one thread; above 1 is faster):");
-const peers = R.runners.filter((r) => r.kind === 'peer');
+// the engine's other WASM variants (all cores, relaxed SIMD) next to the peers
+const peers = R.runners.filter((r) => r.kind === 'peer' || (r.backend === 'wasm' && r.key !== 'engine-wasm-1t'));
 for (const k of R.cases.filter((x) => x.group === 'e2e')) {
   const base = ms('engine-wasm-1t', k.id);
   if (!(base > 0)) continue;

@@ -151,7 +151,7 @@ if (!flag('--no-webgpu')) {
 const softwareGpu = /swiftshader|llvmpipe|lavapipe/i.test(results.gpuAdapter ?? '');
 
 // ------------------------------------------------------------------ the engine
-async function engineRun(key, label, options, { ceiling, plan, observe, order = cases } = {}) {
+async function engineRun(key, label, options, { ceiling, plan, observe, order = cases, only } = {}) {
   let engine;
   try {
     engine = await lib.createEngine({ seed: 1, ...options });
@@ -163,8 +163,10 @@ async function engineRun(key, label, options, { ceiling, plan, observe, order = 
   const variant = engine.wasmVariant ?? { threads: 1, relaxedSimd: false, note: 'engine.wasmVariant absent: single-threaded WASM' };
   addRunner(key, label, { kind: 'engine', backend: options.backend, ceiling, wasmVariant: variant, adapter: engine.dispatchReport().selection.adapter ?? null });
   log(`engine ${label}: ${cases.length} cases`);
+  // `only` ({ test, reason }) limits a runner to some cases; the others get the reason in their cell
+  const planned = only ? (c) => (only.test(c) ? (plan ? plan(c) : { mode: 'sample' }) : { mode: 'skip', reason: only.reason }) : plan;
   await runEngineCases({
-    lib, engine, Benchmark, cases: order, sampling, plan, onceAbove: preset.onceAbove,
+    lib, engine, Benchmark, cases: order, sampling, plan: planned, onceAbove: preset.onceAbove,
     onResult: (r) => {
       observe?.(r);
       put(key, r);
@@ -176,19 +178,39 @@ async function engineRun(key, label, options, { ceiling, plan, observe, order = 
   return variant;
 }
 
-const v1 = await engineRun('engine-wasm-1t', 'engine wasm 1t', { backend: 'wasm', wasm: { threads: 1 } }, { ceiling: 'wasm1' });
+// relaxedSimd: false pins the plain SIMD build, also after relaxedRun() below enabled relaxed SIMD
+const v1 = await engineRun('engine-wasm-1t', 'engine wasm 1t', { backend: 'wasm', wasm: { threads: 1, relaxedSimd: false } }, { ceiling: 'wasm1' });
+// The quick preset times the extra WASM variants (all cores, relaxed SIMD) on the end-to-end
+// cases only, to stay within its time; --full times them on every op too.
+const extraOnly = preset.name === 'quick'
+  ? { test: (c) => Boolean(c.kind), reason: 'quick preset: this variant is timed on the end-to-end cases (--full times every op)' }
+  : undefined;
 async function wasmAllCores() {
   if (allThreads <= 1) return;
   // The all-core rows are real only where the engine has WASM threads (engine.wasmVariant);
   // without them they would repeat the single-thread rows, so they are not rerun.
-  const probe = await lib.createEngine({ backend: 'wasm', wasm: { threads: allThreads } });
+  const probe = await lib.createEngine({ backend: 'wasm', wasm: { threads: allThreads, relaxedSimd: false } });
   const threaded = (probe.wasmVariant?.threads ?? 1) > 1;
   probe.dispose();
-  if (threaded) await engineRun(`engine-wasm-${allThreads}t`, `engine wasm ${allThreads}t`, { backend: 'wasm', wasm: { threads: allThreads } }, { ceiling: 'wasmAll' });
+  if (threaded) await engineRun(`engine-wasm-${allThreads}t`, `engine wasm ${allThreads}t`, { backend: 'wasm', wasm: { threads: allThreads, relaxedSimd: false } }, { ceiling: 'wasmAll', only: extraOnly });
   else results.notes.push(`engine wasm ${allThreads}t: not run, this engine has no WASM threads (engine.wasmVariant absent or threads 1); its rows would equal the 1-thread ones`);
 }
+// The relaxed-SIMD build (f32x4.relaxed_madd in the GEMM micro-kernel), one thread. The engine
+// picks it by itself where WebAssembly.validate accepts it (Chromium, Node >= 22); Node 20's V8
+// has it behind --experimental-wasm-relaxed-simd, which this process turns on for itself (real
+// relaxed instructions, as the conformance suite does), so that this machine times the build
+// browsers get. Where the runtime has none, the runner's cells say so.
+async function relaxedRun() {
+  const probe = await lib.createEngine({ backend: 'wasm', wasm: { threads: 1, relaxedSimd: true } }).catch(() => null);
+  if (probe) probe.dispose();
+  else (await import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+  await engineRun('engine-wasm-1t-relaxed', 'engine wasm 1t relaxed', { backend: 'wasm', wasm: { threads: 1, relaxedSimd: true } }, { ceiling: 'wasm1', only: extraOnly });
+}
 // --wasm-threads-last (the GPU machine's time-limited run): the GPU and PyTorch rows first
-if (!flag('--wasm-threads-last')) await wasmAllCores();
+if (!flag('--wasm-threads-last')) {
+  await wasmAllCores();
+  await relaxedRun();
+}
 void v1;
 if (gpu) {
   const wasmMs = (id) => results.results['engine-wasm-1t']?.[id]?.medianMs;
@@ -312,7 +334,10 @@ if (peers !== 'none') {
   } else results.notes.push(`peers: only PyTorch (--peers ${peers})`);
 }
 
-if (flag('--wasm-threads-last')) await wasmAllCores();
+if (flag('--wasm-threads-last')) {
+  await wasmAllCores();
+  await relaxedRun();
+}
 
 // ------------------------------------------------------------------ output
 // The ceilings once more, now that the machine may be quieter: a ceiling is the best the
