@@ -6,9 +6,10 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtinDataset, chwToRgba, createEngine, CycleGANTrainer, encodePng, rgbaToChw } from '../../src/index.js';
+import { builtinDataset, chwToRgba, CycleGANTrainer, encodePng, rgbaToChw } from '../../src/index.js';
 import { withConsole } from '../helpers/chromium.js';
 import { browserSkipped, openSession, PAGES, ROOT, type Session } from './env.js';
+import { referenceEngine } from './reference.js';
 
 const SIZE = 32;
 // What the page's script asks for: its trainer options and dataset.
@@ -28,7 +29,8 @@ function photo(): Uint8Array {
 
 /** The page's run, in this thread: train the same steps, translate the same pixels. */
 async function inNode(rgba: Uint8Array): Promise<Uint8ClampedArray> {
-  const engine = await createEngine({ backend: 'wasm' });
+  // the WASM build the page's worker runs (relaxed SIMD in Chromium)
+  const engine = await referenceEngine();
   try {
     const trainer = new CycleGANTrainer(engine, OPTIONS);
     await trainer.fit(builtinDataset(DATASET));

@@ -11,6 +11,7 @@ import {
   type Engine,
   type StepLosses,
 } from '../../src/index.js';
+import { enableRelaxedSimd } from '../helpers/relaxed_simd.js';
 
 /** Small enough for SwiftShader: one WebGPU step at this size takes minutes there. */
 export const TRAINER_OPTIONS = { imgHeight: 32, imgWidth: 32, nResidualBlocks: 2, seed: 7 } as const;
@@ -60,12 +61,23 @@ export function parityInputs(seed = 11): ParityInputs {
 }
 
 /**
+ * A WASM engine on the build a page's engine picks by default: Chromium validates relaxed SIMD,
+ * whose fused multiply-adds round differently from the plain SIMD build, so Node's reference
+ * runs the relaxed build too (V8's flag turned on for this process where Node ships it off).
+ */
+export async function referenceEngine(): Promise<Engine> {
+  const why = await enableRelaxedSimd();
+  if (why) throw new Error(`the Node reference needs the relaxed-SIMD build that Chromium runs: ${why}`);
+  return createEngine({ backend: 'wasm', wasm: { relaxedSimd: true } });
+}
+
+/**
  * The run the page does in its worker, here in this thread on WASM. With `perturb`, every
  * initial weight is first scaled by 1 +- perturb.rel (random signs from perturb.seed): a
  * rounding-sized change, to measure how far the training loop itself carries one.
  */
 export async function referenceRun(inputs: ParityInputs, perturb?: { seed: number; rel: number }): Promise<ParityResult> {
-  const engine = await createEngine({ backend: 'wasm' });
+  const engine = await referenceEngine();
   try {
     const trainer = new CycleGANTrainer(engine, TRAINER_OPTIONS);
     if (perturb) perturbWeights(trainer, perturb.seed, perturb.rel);
@@ -107,7 +119,7 @@ function perturbWeights(trainer: CycleGANTrainer, seed: number, rel: number): vo
 
 /** What a generator with these weights (a safetensors file from the page) makes of `image`, on WASM here. */
 export async function translateWith(weights: Uint8Array, image: number[]): Promise<number[]> {
-  const engine: Engine = await createEngine({ backend: 'wasm' });
+  const engine: Engine = await referenceEngine();
   try {
     const G = new GeneratorResNet(engine, [3, TRAINER_OPTIONS.imgHeight, TRAINER_OPTIONS.imgWidth], TRAINER_OPTIONS.nResidualBlocks);
     G.loadStateDict((await loadWeights(weights)).tensors);

@@ -34,6 +34,7 @@ import { withConsole } from '../helpers/chromium.js';
 
 interface PageResult extends ParityResult {
   backend: string;
+  wasmVariant: { threads: number; relaxedSimd: boolean } | null;
   adapter: string | null;
   picture: { isImageData: boolean; width: number; height: number; data: number[] };
   report: { kernels: Record<string, { wasm?: number; webgpu?: number }> };
@@ -90,6 +91,8 @@ for (const { backend, tol, timeout } of CASES) {
         // The worker ran on the backend asked for ('webgpu' insists: no silent WASM fallback),
         // and its kernels were counted there.
         expect(got.backend, `adapter: ${got.adapter}`).toBe(backend);
+        // Chromium validates relaxed SIMD, so the worker's WASM runs that build, as Node's reference does
+        expect(got.wasmVariant?.relaxedSimd, `the worker's WASM build: ${JSON.stringify(got.wasmVariant)}`).toBe(true);
         const calls = (b: 'wasm' | 'webgpu') => Object.values(got.report.kernels).reduce((n, k) => n + (k[b] ?? 0), 0);
         expect(calls(backend), `kernel calls on ${backend}: ${JSON.stringify(got.report.kernels)}`).toBeGreaterThan(100);
 

@@ -20,7 +20,7 @@
 
 import { webgpuConformance } from '../webgpu/availability.js';
 import type { EngineOptions, WasmVariant } from '../../src/index.js';
-import { relaxedSimdSupported } from '../../src/backends/wasm/loader.js';
+import { enableRelaxedSimd } from './relaxed_simd.js';
 
 export type ConformanceBackend = 'wasm' | 'wasm-threads' | 'wasm-relaxed' | 'webgpu';
 
@@ -33,19 +33,7 @@ export interface BackendSpec<Name extends ConformanceBackend = 'wasm' | 'webgpu'
   variant?: WasmVariant;
 }
 
-/** Relaxed SIMD in this runtime, turning on V8's flag where Node ships it disabled. */
-async function relaxedSimdHere(): Promise<string | null> {
-  if (relaxedSimdSupported()) return null;
-  const node = (globalThis as { process?: { versions?: { node?: string; v8?: string } } }).process?.versions;
-  if (node?.node) {
-    const v8 = await import('node:v8');
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-    if (relaxedSimdSupported()) return null;
-  }
-  return `relaxed SIMD is not supported by this runtime (${node?.node ? `Node ${node.node}, V8 ${node.v8}` : 'no Node'})`;
-}
-
-const relaxedUnavailable = await relaxedSimdHere();
+const relaxedUnavailable = await enableRelaxedSimd();
 if (relaxedUnavailable) console.warn(`conformance: wasm-relaxed variant unsupported: ${relaxedUnavailable}`);
 
 const ALL: BackendSpec<ConformanceBackend>[] = [

@@ -55,6 +55,7 @@ window.harness = {
       return {
         backend: worker.backend,
         adapter: worker.selection?.adapter ?? null,
+        wasmVariant: worker.wasmVariant,
         initialOutput: Array.from(initialOutput),
         losses,
         output: Array.from(output),
