@@ -3,16 +3,17 @@
 // engine's WASM and WebGPU backends, TF.js's WebGPU and WASM backends) must hold a time or a
 // stated reason, the engine's WASM cells all times, and the page must show the table and chart.
 import { existsSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM helpers of the benchmark, without type declarations
 import { startServer } from '../../bench/web/serve.mjs';
 // @ts-expect-error see above
-import { CHROMIUM, launchChromium } from '../../bench/web/launch.mjs';
-// @ts-expect-error see above
 import { blanks } from '../../bench/lib/report.mjs';
+import { launchChromium, probeChromium } from '../helpers/chromium.js';
 
-const ready = existsSync(CHROMIUM) && existsSync('dist/index.js');
-const required = process.env.CI === 'true';
+const chromium = probeChromium();
+const ready = chromium.ok && existsSync('dist/index.js');
+const required = chromium.required;
 
 interface Results {
   runners: { key: string; label: string }[];
@@ -22,12 +23,12 @@ interface Results {
 
 describe.skipIf(!ready && !required)('benchmark page in headless Chromium', () => {
   let server: { close(): void } | undefined;
-  let browser: { close(): Promise<void>; newPage(): Promise<any> } | undefined;
+  let browser: Browser | undefined;
   let url = '';
 
   beforeAll(async () => {
     ({ server, url } = await startServer());
-    browser = await launchChromium();
+    browser = await launchChromium({ webgpu: true });
   });
   afterAll(async () => {
     await browser?.close();
