@@ -7,6 +7,12 @@
 // Two kinds of check, because float32 GAN training is chaotic beyond the first step:
 // - Step 1 starts from identical state, so it is decidable to rounding level: the five losses,
 //   every gradient, and the Adam update of every weight whose gradient sign is determined.
+//   The oracle there is PyTorch in float64 (the same float32 initial weights and samples, run
+//   in double precision): PyTorch float32's own result depends on the CPU's kernel choice (a
+//   gradient of G_AB.model.17 differs from float64 by 4e-3 on one AMD EPYC, far less on an
+//   Intel Xeon), so each quantity is held to the spec's bound from the float64 result, or, where
+//   the quantity is ill-conditioned, to 2x PyTorch float32's own distance from it, measured live
+//   and printed.
 // - Steps 1..5 free-running. Adam's first step moves every weight by +-lr whatever the size of
 //   its gradient, so gradients at rounding level get a random sign, and the GAN losses amplify
 //   that: PyTorch's float32 run drifts from its own float64 run by 2e-3 (lossD) and 1e-2
@@ -86,14 +92,17 @@ function l2Rel(a: Plain, b: Plain, keys: string[]): number {
 
 describe.skipIf(!torch.ok && !torch.required)(`training equals PyTorch-GAN's cyclegan.py (${torch.reason})`, () => {
   let t32: TorchRun;
+  let t64: TorchRun;
   let tp: TorchRun;
   beforeAll(() => {
     if (!torch.ok) throw new Error(`CI=true requires PyTorch: ${torch.reason}`);
     t32 = runTorch('train', { ...CONFIG, dump_step1: true });
+    t64 = runTorch('train', { ...CONFIG, dump_step1: true, dtype: 'float64', max_steps: 1 });
     tp = runTorch('train', { ...CONFIG, perturb: 1e-7 });
-  });
+  }, 600_000);
   afterAll(() => {
     t32?.cleanup();
+    t64?.cleanup();
     tp?.cleanup();
   });
 
@@ -165,43 +174,59 @@ describe.skipIf(!torch.ok && !torch.required)(`training equals PyTorch-GAN's cyc
         const skipped = new Set(NETS.flatMap((name) => [...normalizedBiases(trainer[name])].map((k) => `${name}.${k}`)));
         const report: string[] = [];
 
-        // ---- step 1, from identical state
+        // ---- step 1, from identical state, against the float64 oracle
         const s1 = t32.read('step1.safetensors');
-        const step1Loss = Math.max(...LOSSES.map((k) => rel(steps[0][k], ref32[0][k])));
-        // Bounds scale with the backend's op tolerance (DESIGN.md 5: 1e-4 WASM, 1e-3 WebGPU).
+        const s64 = t64.read('step1.safetensors');
+        const ref64 = t64.json<{ steps: TorchStep[] }>('result.json').steps[0];
+        // Bounds scale with the backend's op tolerance (docs/design.md: 1e-4 WASM, 1e-3 WebGPU).
         const lossBound = backend.tol / 10; // 1e-5 on WASM
         const gradBound = backend.tol * 10; // 1e-3 on WASM, the spec's bound
-        expect(step1Loss).toBeLessThan(lossBound);
+        // Ours within the bound of float64, or within 2x PyTorch float32's own distance from it.
+        const allowed = (bound: number, torch32Err: number): number => Math.max(bound, 2 * torch32Err);
+        let step1Loss = 0;
+        let step1Loss32 = 0;
+        for (const k of LOSSES) {
+          const ours = rel(steps[0][k], ref64[k]);
+          const theirs = rel(ref32[0][k], ref64[k]);
+          step1Loss = Math.max(step1Loss, ours);
+          step1Loss32 = Math.max(step1Loss32, theirs);
+          expect(ours, `step 1 ${k} (PyTorch float32 is ${theirs.toExponential(1)} from float64)`).toBeLessThan(allowed(lossBound, theirs));
+        }
         let worstGrad = 0;
+        let worstGrad32 = 0;
+        const illConditioned: string[] = [];
         let worstUpdate = 0;
         let undetermined = 0;
         let total = 0;
         for (const name of NETS) {
           const keys = trainer[name].namedParameters().map(([k]) => `${name}.${k}`);
-          const gmax = Math.max(...keys.map((k) => maxAbs(s1[`grad.${k}`].data)));
+          const gmax = Math.max(...keys.map((k) => maxAbs(s64[`grad.${k}`].data)));
           for (const key of keys) {
             const g = after1.grads[key].data;
-            const gt = s1[`grad.${key}`].data;
+            const g64 = s64[`grad.${key}`].data;
             if (skipped.has(key)) {
-              // Zero in exact arithmetic: both sides must be rounding noise.
+              // Zero in exact arithmetic: both float32 sides must be rounding noise.
               expect(maxAbs(g) / gmax, `${key} gradient (ours)`).toBeLessThan(1e-4);
-              expect(maxAbs(gt) / gmax, `${key} gradient (torch)`).toBeLessThan(1e-4);
+              expect(maxAbs(s1[`grad.${key}`].data) / gmax, `${key} gradient (torch)`).toBeLessThan(1e-4);
               continue;
             }
-            const eg = relErr(g, gt);
+            const eg = relErr(g, g64);
+            const e32 = relErr(s1[`grad.${key}`].data, g64);
             worstGrad = Math.max(worstGrad, eg);
-            expect(eg, `${key} gradient`).toBeLessThan(gradBound);
-            // Adam's first step is -lr * g / (|g| + eps): where the two gradients agree to 1% the
-            // updates must agree to 1e-3 of the weights; elsewhere (g at rounding level) the sign
-            // is undetermined in float32, and the update may only be at most lr.
+            worstGrad32 = Math.max(worstGrad32, e32);
+            if (eg >= gradBound) illConditioned.push(`${key} ${eg.toExponential(1)} (PyTorch float32 ${e32.toExponential(1)})`);
+            expect(eg, `${key} gradient (PyTorch float32 is ${e32.toExponential(1)} from float64)`).toBeLessThan(allowed(gradBound, e32));
+            // Adam's first step is -lr * g / (|g| + eps): where our gradient agrees with the exact
+            // one to 1% the updates must agree to 1e-3 of the weights; elsewhere (g at rounding
+            // level) the sign is undetermined in float32, and the update may only be at most lr.
             const w = after1.weights[key].data;
-            const wt = s1[key].data;
+            const w64 = s64[key].data;
             const w0 = init[key].data;
-            const wmax = maxAbs(wt);
+            const wmax = maxAbs(w64);
             for (let i = 0; i < w.length; i++) {
               total++;
-              const d = Math.abs(w[i] - wt[i]);
-              if (Math.abs(g[i] - gt[i]) <= 0.01 * Math.abs(gt[i])) {
+              const d = Math.abs(w[i] - w64[i]);
+              if (Math.abs(g[i] - g64[i]) <= 0.01 * Math.abs(g64[i])) {
                 worstUpdate = Math.max(worstUpdate, d / wmax);
               } else {
                 undetermined++;
@@ -212,9 +237,11 @@ describe.skipIf(!torch.ok && !torch.required)(`training equals PyTorch-GAN's cyc
         }
         expect(worstUpdate).toBeLessThan(gradBound);
         report.push(
-          `step 1: losses ${step1Loss.toExponential(1)}, gradients ${worstGrad.toExponential(1)}, ` +
+          `step 1 against PyTorch float64: losses ${step1Loss.toExponential(1)} (PyTorch float32 ${step1Loss32.toExponential(1)}), ` +
+            `gradients ${worstGrad.toExponential(1)} (PyTorch float32 ${worstGrad32.toExponential(1)}), ` +
             `weights ${worstUpdate.toExponential(1)} (${undetermined} of ${total} elements with a rounding-level gradient)`,
         );
+        if (illConditioned.length) report.push(`ill-conditioned gradients (held to 2x PyTorch float32's distance): ${illConditioned.join('; ')}`);
 
         // ---- steps 1..5, free-running
         const CHECKED = ['lossG', 'lossD', 'lossCycle', 'lossIdentity'] as const;

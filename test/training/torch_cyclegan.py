@@ -13,9 +13,12 @@
 # losses and learning rates) and, with "dump_step1", OUT_DIR/step1.safetensors (weights and, as
 # grad.<key>, gradients after the first step). With "dtype": "float64" the networks run in
 # double precision from the same float32 initial weights and samples: the exact-arithmetic
-# trajectory that measures how far float32 itself drifts (slow: about 2 minutes, so the tests
-# use "perturb" instead). With "perturb": x the initial weights are scaled by (1 + x * N(0, 1))
-# after init.safetensors is written. Requires Debian's python3-torch (torch 1.13, CPU).
+# trajectory that measures how far float32 itself drifts (slow: about 2 minutes for 5 steps, so
+# the tests run it for step 1 only and use "perturb" for the free-running steps). With
+# "perturb": x the initial weights are scaled by (1 + x * N(0, 1)) after init.safetensors is
+# written. With "max_steps": n the loop stops after n steps (the
+# float64 step-1 oracle of test/training/pytorch_parity.test.ts needs just one).
+# Requires Debian's python3-torch (torch 1.13, CPU).
 import json
 import math
 import random
@@ -125,8 +128,13 @@ def train(cfg, out):
 
     steps = []
     cursor = 0
+    max_steps = cfg.get("max_steps", sum(len(b) for b in cfg["epochs"]))
     for epoch, batches in zip(range(epoch0, n_epochs), cfg["epochs"]):
+        if len(steps) >= max_steps:
+            break
         for i, n in enumerate(batches):
+            if len(steps) >= max_steps:
+                break
             real_A = torch.stack(samples_A[cursor:cursor + n]).to(dtype)
             real_B = torch.stack(samples_B[cursor:cursor + n]).to(dtype)
             cursor += n
