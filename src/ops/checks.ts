@@ -39,10 +39,37 @@ export function checkShapeEquals(op: string, arg: string, t: Tensor, expected: S
   if (!shapesEqual(t.shape, expected)) throw new ShapeError(op, arg, formatShape(expected), formatShape(t.shape));
 }
 
+/**
+ * A value as an error message shows it: numbers as they are, anything else with its type, so
+ * that the string "2" is never mistaken for the number 2 (`string "2"`, `boolean true`, `an array`).
+ */
+export function describeValue(v: unknown): string {
+  switch (typeof v) {
+    case 'number':
+      return String(v);
+    case 'string':
+      return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+    case 'boolean':
+      return `boolean ${v}`;
+    case 'bigint':
+      return `bigint ${v}n`;
+    case 'undefined':
+      return 'undefined';
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return 'a symbol';
+    default:
+      if (v === null) return 'null';
+      if (Array.isArray(v)) return 'an array';
+      return ArrayBuffer.isView(v) ? `a ${(v as object).constructor.name}` : 'an object';
+  }
+}
+
 /** A positive or non-negative integer attribute. */
 export function checkInt(op: string, arg: string, v: unknown, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new AttributeError(op, arg, `an integer >= ${min}`, String(v));
+    throw new AttributeError(op, arg, `an integer >= ${min}`, describeValue(v));
   }
   return v;
 }
@@ -59,6 +86,6 @@ export function checkPair(op: string, arg: string, v: unknown, min: number): [nu
 
 /** A finite number attribute. */
 export function checkNumber(op: string, arg: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new AttributeError(op, arg, 'a finite number', String(v));
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new AttributeError(op, arg, 'a finite number', describeValue(v));
   return v;
 }
