@@ -77,7 +77,7 @@ describe('lying weight files', () => {
     expect(loose).toBeInstanceOf(StateDictError); // the one tensor it has is still the wrong shape
     const none = await refused(file({}, meta), { strict: false });
     expect(none).toBeInstanceOf(StateDictError);
-    expect(String(none)).toMatch(/missing keys: model\.1\.weight \[64, 3, 7, 7\].*and \d+ more.*would hold more than 1048576 parameters/);
+    expect(String(none)).toMatch(/missing keys: model\.1\.weight \[64, 3, 7, 7\].*would hold more than 1048576 parameters/);
   });
 
   it('a 1.2 MB file whose keys imply ngf 2048 (inferred, no metadata)', async () => {
