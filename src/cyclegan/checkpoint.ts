@@ -15,7 +15,7 @@ import { readRegularFile } from '../io/read_file.js';
 import type { RngState } from '../random/rng.js';
 import type { AdamStateDict } from '../optim/adam.js';
 import type { LambdaLRSchedulerState } from '../optim/lambda_lr.js';
-import { ARCHITECTURE_OPTIONS, type ResolvedCycleGANOptions } from './options.js';
+import { ARCHITECTURE_OPTIONS, DEFAULT_OPTIONS, type ResolvedCycleGANOptions } from './options.js';
 
 /** A checkpoint could not be written, read, or does not fit the trainer. */
 export class CheckpointError extends CycleGanError {}
@@ -158,7 +158,7 @@ export function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'): Train
   const bad = (what: string): never => {
     throw new CheckpointError(`${label} is damaged: ${what}`);
   };
-  if (!meta || typeof meta !== 'object' || !meta.options || !meta.optimizers || !meta.schedulers || !meta.rng || !meta.buffers) {
+  if (!meta || typeof meta !== 'object' || !meta.options || typeof meta.options !== 'object' || !meta.optimizers || !meta.schedulers || !meta.rng || !meta.buffers) {
     bad('its metadata lacks options, optimizers, schedulers, rng or buffers');
   }
   const used = new Set<string>();
@@ -208,7 +208,7 @@ export function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'): Train
     bad('invalid epoch sample order');
   }
   return {
-    options: meta.options,
+    options: knownOptions(meta.options),
     networks,
     optimizers,
     schedulers: meta.schedulers,
@@ -219,6 +219,18 @@ export function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'): Train
     rng: meta.rng,
     buffers,
   };
+}
+
+/**
+ * The checkpoint's options, copied key by known key into a fresh object: whatever else the
+ * parsed JSON holds (a `__proto__` key, which JSON.parse makes an own property) goes nowhere,
+ * so spreading or assigning these options can never replace a prototype.
+ */
+function knownOptions(parsed: unknown): ResolvedCycleGANOptions {
+  const out: Record<string, unknown> = {};
+  const src = parsed as Record<string, unknown>;
+  for (const k of Object.keys(DEFAULT_OPTIONS)) if (Object.hasOwn(src, k)) out[k] = src[k];
+  return out as unknown as ResolvedCycleGANOptions;
 }
 
 /** 'channels 3, 32x32, 2 residual blocks' */

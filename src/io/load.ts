@@ -150,7 +150,8 @@ function weightsToSave(
   source: Module | PlainTensors,
   options: SaveWeightsOptions,
 ): { entries: PlainTensors; metadata: Record<string, string> } {
-  const metadata: Record<string, string> = { format: 'pt' };
+  // No prototype: a caller's `__proto__` metadata key stays a key (Object.assign below).
+  const metadata = Object.assign(Object.create(null) as Record<string, string>, { format: 'pt' });
   let entries: PlainTensors;
   if (source instanceof Module) {
     const spec = specOf(source);

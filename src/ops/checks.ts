@@ -1,6 +1,9 @@
 // Argument checks shared by the ops. Each throws a typed error naming the op, the argument,
 // and the expected and actual values.
 import { AttributeError, DTypeError, ShapeError } from '../errors.js';
+import { describeValue } from './option_checks.js';
+
+export { describeValue };
 import { formatShape, shapesEqual, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { Engine } from '../engine.js';
@@ -37,33 +40,6 @@ export function checkRank(op: string, arg: string, t: Tensor, rank: number, layo
 
 export function checkShapeEquals(op: string, arg: string, t: Tensor, expected: Shape): void {
   if (!shapesEqual(t.shape, expected)) throw new ShapeError(op, arg, formatShape(expected), formatShape(t.shape));
-}
-
-/**
- * A value as an error message shows it: numbers as they are, anything else with its type, so
- * that the string "2" is never mistaken for the number 2 (`string "2"`, `boolean true`, `an array`).
- */
-export function describeValue(v: unknown): string {
-  switch (typeof v) {
-    case 'number':
-      return String(v);
-    case 'string':
-      return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
-    case 'boolean':
-      return `boolean ${v}`;
-    case 'bigint':
-      return `bigint ${v}n`;
-    case 'undefined':
-      return 'undefined';
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return 'a symbol';
-    default:
-      if (v === null) return 'null';
-      if (Array.isArray(v)) return 'an array';
-      return ArrayBuffer.isView(v) ? `a ${(v as object).constructor.name}` : 'an object';
-  }
 }
 
 /** A positive or non-negative integer attribute. */
