@@ -26,6 +26,7 @@ import {
 import { formatShape, isValidShape, numel, type Shape } from './shape.js';
 import { Tensor, type GradNode, type SharedStorage } from './tensor.js';
 import { ScopeStack } from './scopes.js';
+import { checkNumberOption, checkOptionsObject, checkRequiresGrad, checkSeed, numbersToFloat32 } from './ops/option_checks.js';
 import { runBackward } from './autograd.js';
 
 export type { BackendChoice, BackendSelection, DispatchReport, KernelDispatch } from './dispatch.js';
@@ -171,7 +172,7 @@ export class Engine {
     }
     let values: Float32Array;
     if (data instanceof Float32Array) values = data;
-    else if (Array.isArray(data)) values = Float32Array.from(data);
+    else if (Array.isArray(data)) values = numbersToFloat32('tensor', data);
     else {
       const actual = ArrayBuffer.isView(data) ? (data as object).constructor.name : typeof data;
       throw new DTypeError('tensor', 'data', 'a Float32Array or an array of numbers (float32)', actual);
@@ -184,8 +185,9 @@ export class Engine {
         `${values.length} elements`,
       );
     }
+    const requiresGrad = checkRequiresGrad('tensor', checkOptionsObject('tensor', options).requiresGrad);
     this.loss.deliver();
-    const t = this.allocTensor(this.preferredBackend(), shape, options.requiresGrad ?? false);
+    const t = this.allocTensor(this.preferredBackend(), shape, requiresGrad);
     this.backendOf(t).write(t._buf.storage, values);
     return t;
   }
@@ -193,8 +195,11 @@ export class Engine {
   /** A tensor filled with `value`. */
   full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
     this.checkShape('full', shape);
+    const requiresGrad = checkRequiresGrad('full', checkOptionsObject('full', options).requiresGrad);
+    // Any number, NaN and the infinities included (as torch.full); never a string.
+    checkNumberOption('full', 'value', value, 0, { finite: false });
     const [t] = this.runKernel('full', 'fill', [], [shape], { n: numel(shape), value });
-    t.requiresGrad = options.requiresGrad ?? false;
+    t.requiresGrad = requiresGrad;
     return t;
   }
 
@@ -212,24 +217,28 @@ export class Engine {
    */
   randn(shape: Shape, options: TensorOptions & { seed?: number; mean?: number; std?: number } = {}): Tensor {
     this.checkShape('randn', shape);
+    const o = checkOptionsObject('randn', options);
+    const requiresGrad = checkRequiresGrad('randn', o.requiresGrad);
     const [t] = this.runKernel('randn', 'randomNormal', [], [shape], {
       n: numel(shape),
-      seed: options.seed ?? this.nextSeed(),
-      mean: options.mean ?? 0,
-      std: options.std ?? 1,
+      seed: checkSeed('randn', o.seed, () => this.nextSeed()),
+      mean: checkNumberOption('randn', 'mean', o.mean, 0),
+      std: checkNumberOption('randn', 'std', o.std, 1, { min: 0 }),
     });
-    t.requiresGrad = options.requiresGrad ?? false;
+    t.requiresGrad = requiresGrad;
     return t;
   }
 
   /** Uniform samples in [0, 1), seeded like randn. */
   rand(shape: Shape, options: TensorOptions & { seed?: number } = {}): Tensor {
     this.checkShape('rand', shape);
+    const o = checkOptionsObject('rand', options);
+    const requiresGrad = checkRequiresGrad('rand', o.requiresGrad);
     const [t] = this.runKernel('rand', 'randomUniform', [], [shape], {
       n: numel(shape),
-      seed: options.seed ?? this.nextSeed(),
+      seed: checkSeed('rand', o.seed, () => this.nextSeed()),
     });
-    t.requiresGrad = options.requiresGrad ?? false;
+    t.requiresGrad = requiresGrad;
     return t;
   }
 

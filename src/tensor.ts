@@ -1,5 +1,6 @@
 // Tensor: a shape, a float32 storage on one backend, and autograd bookkeeping.
 // Storages are reference-counted so that reshape/detach views share memory.
+import { checkRequiresGrad } from './ops/option_checks.js';
 import type { Storage } from './backends/backend.js';
 import type { Engine } from './engine.js';
 import { AutogradError, DisposedTensorError, ShapeError } from './errors.js';
@@ -69,6 +70,7 @@ export class Tensor {
   }
 
   set requiresGrad(value: boolean) {
+    checkRequiresGrad('Tensor', value); // 'yes' is an error, never kept as a string
     if (!this.isLeaf && !value) {
       throw new AutogradError('requiresGrad can only be turned off on leaf tensors; use detach()');
     }

@@ -11,10 +11,11 @@
 // in; browsers use the byte-level encode/decode.
 import { CycleGanError } from '../errors.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { readRegularFile } from '../io/read_file.js';
 import type { RngState } from '../random/rng.js';
 import type { AdamStateDict } from '../optim/adam.js';
 import type { LambdaLRSchedulerState } from '../optim/lambda_lr.js';
-import { ARCHITECTURE_OPTIONS, type ResolvedCycleGANOptions } from './options.js';
+import { ARCHITECTURE_OPTIONS, DEFAULT_OPTIONS, type ResolvedCycleGANOptions } from './options.js';
 
 /** A checkpoint could not be written, read, or does not fit the trainer. */
 export class CheckpointError extends CycleGanError {}
@@ -157,7 +158,7 @@ export function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'): Train
   const bad = (what: string): never => {
     throw new CheckpointError(`${label} is damaged: ${what}`);
   };
-  if (!meta || typeof meta !== 'object' || !meta.options || !meta.optimizers || !meta.schedulers || !meta.rng || !meta.buffers) {
+  if (!meta || typeof meta !== 'object' || !meta.options || typeof meta.options !== 'object' || !meta.optimizers || !meta.schedulers || !meta.rng || !meta.buffers) {
     bad('its metadata lacks options, optimizers, schedulers, rng or buffers');
   }
   const used = new Set<string>();
@@ -207,7 +208,7 @@ export function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'): Train
     bad('invalid epoch sample order');
   }
   return {
-    options: meta.options,
+    options: knownOptions(meta.options),
     networks,
     optimizers,
     schedulers: meta.schedulers,
@@ -218,6 +219,18 @@ export function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'): Train
     rng: meta.rng,
     buffers,
   };
+}
+
+/**
+ * The checkpoint's options, copied key by known key into a fresh object: whatever else the
+ * parsed JSON holds (a `__proto__` key, which JSON.parse makes an own property) goes nowhere,
+ * so spreading or assigning these options can never replace a prototype.
+ */
+function knownOptions(parsed: unknown): ResolvedCycleGANOptions {
+  const out: Record<string, unknown> = {};
+  const src = parsed as Record<string, unknown>;
+  for (const k of Object.keys(DEFAULT_OPTIONS)) if (Object.hasOwn(src, k)) out[k] = src[k];
+  return out as unknown as ResolvedCycleGANOptions;
 }
 
 /** 'channels 3, 32x32, 2 residual blocks' */
@@ -241,7 +254,6 @@ interface NodeFs {
   open(path: string, flags: string): Promise<{ writeFile(b: Uint8Array): Promise<void>; sync(): Promise<void>; close(): Promise<void> }>;
   rename(from: string, to: string): Promise<void>;
   rm(path: string, options: { force: boolean }): Promise<void>;
-  readFile(path: string): Promise<Uint8Array>;
 }
 
 async function nodeFs(what: string): Promise<NodeFs> {
@@ -260,9 +272,16 @@ async function nodeFs(what: string): Promise<NodeFs> {
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const fs = await nodeFs('saveCheckpoint');
-  const tmp = `${path}.tmp-${typeof process !== 'undefined' ? process.pid : 0}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  // Created exclusively ('wx') under an unpredictable name: a planted file or link is never reused.
+  const random = [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  let created = false;
+  // The CLI's temp-name pattern (src/cli/files.ts), so its clean-up of stale temps left by a
+  // killed run covers checkpoints too.
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1;
+  const tmp = `${path.slice(0, cut)}.${path.slice(cut).slice(0, 200)}.tmp-${typeof process !== 'undefined' ? process.pid : 0}-${random}.tmp`;
   try {
     const fh = await fs.open(tmp, 'wx');
+    created = true;
     try {
       await fh.writeFile(bytes);
       await fh.sync();
@@ -271,16 +290,15 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     }
     await fs.rename(tmp, path);
   } catch (e) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    if (created) await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw new CheckpointError(`saveCheckpoint: could not write ${path} (${(e as Error).message}); any previous file there is unchanged`);
   }
 }
 
 export async function readFileBytes(path: string): Promise<Uint8Array> {
-  const fs = await nodeFs('loadCheckpoint');
+  await nodeFs('loadCheckpoint'); // the Node-only error message in a browser
   try {
-    const b = await fs.readFile(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    return await readRegularFile(path); // never a device or FIFO
   } catch (e) {
     throw new CheckpointError(`loadCheckpoint: cannot read ${path} (${(e as Error).message})`);
   }

@@ -1,6 +1,7 @@
 // The trainer's options: PyTorch-GAN's cyclegan.py command-line options under camelCase names,
 // with its defaults, validated with errors that name the option and what it must be.
 import { AttributeError } from '../errors.js';
+import { describeValue } from '../ops/option_checks.js';
 
 export interface CycleGANOptions {
   /** Epoch to start training from (the reference's --epoch; also LambdaLR's offset). Default 0. */
@@ -86,8 +87,10 @@ export function resolveOptions(options: CycleGANOptions = {}): ResolvedCycleGANO
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new AttributeError(WHERE, 'options', 'an options object', options === null ? 'null' : typeof options);
   }
+  // Own-property lookups: `__proto__`, `constructor` or `toString` are unknown options, not
+  // names inherited from Object.prototype.
   for (const key of Object.keys(options)) {
-    if (!(key in DEFAULT_OPTIONS)) {
+    if (!Object.hasOwn(DEFAULT_OPTIONS, key)) {
       const hint = suggest(key);
       throw new AttributeError(
         WHERE,
@@ -97,16 +100,20 @@ export function resolveOptions(options: CycleGANOptions = {}): ResolvedCycleGANO
       );
     }
   }
+  // Only known keys are copied, so no key of the caller's object can reach o's prototype.
   const o: ResolvedCycleGANOptions = { ...DEFAULT_OPTIONS };
-  for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+  for (const k of Object.keys(DEFAULT_OPTIONS) as (keyof ResolvedCycleGANOptions)[]) {
+    const v = (options as Record<string, unknown>)[k];
+    if (Object.hasOwn(options, k) && v !== undefined) (o as Record<string, unknown>)[k] = v;
+  }
 
   const int = (name: keyof ResolvedCycleGANOptions, min: number, what = `an integer >= ${min}`): void => {
     const v = o[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new AttributeError(WHERE, name, what, String(v));
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new AttributeError(WHERE, name, what, describeValue(v));
   };
   const num = (name: keyof ResolvedCycleGANOptions, ok: (v: number) => boolean, what: string): void => {
     const v = o[name];
-    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new AttributeError(WHERE, name, what, String(v));
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new AttributeError(WHERE, name, what, describeValue(v));
   };
   int('nEpochs', 1);
   int('epoch', 0);
@@ -145,7 +152,7 @@ export function resolveOptions(options: CycleGANOptions = {}): ResolvedCycleGANO
   int('sampleInterval', 1);
   const ci = o.checkpointInterval;
   if (typeof ci !== 'number' || !Number.isInteger(ci) || (ci !== -1 && ci < 1)) {
-    throw new AttributeError(WHERE, 'checkpointInterval', 'a positive integer (epochs), or -1 for no periodic checkpoints', String(ci));
+    throw new AttributeError(WHERE, 'checkpointInterval', 'a positive integer (epochs), or -1 for no periodic checkpoints', describeValue(ci));
   }
   int('nResidualBlocks', 0);
   num('lambdaCyc', (v) => v >= 0, 'a finite number >= 0');
@@ -153,7 +160,7 @@ export function resolveOptions(options: CycleGANOptions = {}): ResolvedCycleGANO
   int('bufferSize', 1, 'an integer >= 1 (the replay buffer cannot be empty)');
   const seed = o.seed;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new AttributeError(WHERE, 'seed', 'an integer in [0, 2^32)', String(seed));
+    throw new AttributeError(WHERE, 'seed', 'an integer in [0, 2^32)', describeValue(seed));
   }
   return o;
 }
@@ -161,7 +168,7 @@ export function resolveOptions(options: CycleGANOptions = {}): ResolvedCycleGANO
 /** 'n_epochs' -> 'nEpochs', 'img_height' -> 'imgHeight', when that is an option; case slips too. */
 function suggest(key: string): string | null {
   const camel = key.replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase());
-  if (camel in DEFAULT_OPTIONS) return camel;
+  if (Object.hasOwn(DEFAULT_OPTIONS, camel)) return camel;
   const lower = key.toLowerCase().replace(/[_-]/g, '');
   for (const k of Object.keys(DEFAULT_OPTIONS)) if (k.toLowerCase() === lower) return k;
   return null;

@@ -10,6 +10,7 @@ import { DatasetFolderError, UnsupportedImageFormatError } from './errors.js';
 import { decodeImage, sniffImageFormat } from './codec.js';
 import type { ImageSource } from './source_dataset.js';
 import { SourceDataset } from './source_dataset.js';
+import { readRegularFile } from '../io/read_file.js';
 
 export type FolderLayout = 'pytorch-gan' | 'cyclegan';
 
@@ -91,7 +92,9 @@ async function verifyHeaders(fs: Fs, files: string[]): Promise<void> {
   const head = async (f: string): Promise<void> => {
     let handle;
     try {
-      handle = await fs.open(f, 'r');
+      // O_NONBLOCK: a FIFO (or a link to one) named like an image must not hang the open.
+      handle = await fs.open(f, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+      if (!(await handle.stat()).isFile()) throw new Error('not a regular file (a device or pipe may never end)');
       const buf = new Uint8Array(16);
       const { bytesRead } = await handle.read(buf, 0, 16, 0);
       const kind = sniffImageFormat(buf.subarray(0, bytesRead));
@@ -114,7 +117,7 @@ function fileSource(fs: Fs, files: string[], maxResolutionInMP?: number): ImageS
     load: async (i) => {
       let bytes: Uint8Array;
       try {
-        bytes = await fs.readFile(files[i]);
+        bytes = await readRegularFile(files[i]);
       } catch (e) {
         throw new DatasetFolderError(files[i], 'unreadable', (e as Error).message);
       }

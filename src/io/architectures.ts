@@ -48,6 +48,14 @@ export function specOf(model: Module): ModelSpec | null {
   return null;
 }
 
+/** The constructor options each kind takes. */
+const OPTION_NAMES: Readonly<Record<ModelKind, readonly string[]>> = {
+  GeneratorResNet: ['inputShape', 'nResidualBlocks'],
+  Discriminator: ['inputShape'],
+  ResnetGenerator: ['inputNc', 'outputNc', 'ngf', 'nBlocks', 'useDropout'],
+  NLayerDiscriminator: ['inputNc', 'ndf', 'nLayers'],
+};
+
 /** Reads { kind, options } from safetensors metadata; null when absent. */
 export function specFromMetadata(metadata: Record<string, string>): ModelSpec | null {
   const kind = metadata.kind;
@@ -64,7 +72,17 @@ export function specFromMetadata(metadata: Record<string, string>): ModelSpec | 
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new ArchitectureError("metadata 'options' must be a JSON object", 'options');
   }
-  return { kind, options } as ModelSpec;
+  // Only the kind's own option names are copied (own properties, into an object without a
+  // prototype), so a `__proto__` or `constructor` key in the file reaches nothing.
+  const known = OPTION_NAMES[kind as ModelKind];
+  const copied = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new ArchitectureError(`metadata 'options' has unknown key ${JSON.stringify(key)} for ${kind} (known: ${known.join(', ')})`, 'options');
+    }
+    copied[key] = (options as Record<string, unknown>)[key];
+  }
+  return { kind, options: copied } as ModelSpec;
 }
 
 /** The metadata strings that make a file self-describing. */

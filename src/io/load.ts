@@ -11,7 +11,8 @@ import { dropInstanceNormStats, inferSpec, selectPrefix, stripDataParallel } fro
 import { isLegacyPth, readPthLegacy, readPthZip } from './pth.js';
 import { isSafetensors, readSafetensors, writeSafetensors } from './safetensors.js';
 import { readSource, type WeightSource } from './source.js';
-import type { TensorMap } from './tensors.js';
+import type { ShapeInspector, TensorMap } from './tensors.js';
+import { checkShapesFit } from './expected_shapes.js';
 import { isZip } from './zip.js';
 
 export type WeightFileFormat = 'safetensors' | 'pth-zip' | 'pth-legacy';
@@ -44,13 +45,18 @@ export function detectFormat(bytes: Uint8Array): WeightFileFormat {
 
 /** Reads a weight file: safetensors, or a PyTorch .pth of either container. */
 export async function loadWeights(source: WeightSource): Promise<LoadedWeights> {
+  return readWeights(source);
+}
+
+/** loadWeights with a look at every tensor's shape before any data is inflated or decoded. */
+async function readWeights(source: WeightSource, inspect?: ShapeInspector): Promise<LoadedWeights> {
   const bytes = await readSource(source);
   const format = detectFormat(bytes);
   if (format === 'safetensors') {
-    const { tensors, metadata } = readSafetensors(bytes);
+    const { tensors, metadata } = readSafetensors(bytes, inspect);
     return { tensors, metadata, format, notes: [] };
   }
-  const { tensors, metadata, notes } = format === 'pth-zip' ? await readPthZip(bytes) : readPthLegacy(bytes);
+  const { tensors, metadata, notes } = format === 'pth-zip' ? await readPthZip(bytes, inspect) : readPthLegacy(bytes, inspect);
   return { tensors, metadata, format, notes };
 }
 
@@ -79,13 +85,24 @@ export async function loadModel(engine: Engine, source: WeightSource, options: L
     throw new AttributeError('loadModel', 'options', 'an options object', String(options));
   }
   const { strict = true, prefix, spec, inputSize, onNote } = options;
-  const weights = await loadWeights(source);
+  // The network is chosen and every tensor's shape checked against it from the shapes alone,
+  // before the reader decodes (or inflates) any data and before the network is built.
+  let chosen: ModelSpec | null = null;
+  const weights = await readWeights(source, (shapes, metadata) => {
+    let named: Record<string, { shape: number[] }> = shapes;
+    if (prefix !== undefined) named = selectPrefix(named, prefix);
+    named = stripDataParallel(named, []);
+    chosen = spec ?? (prefix === undefined ? specFromMetadata(metadata) : null) ?? inferSpec(named, inputSize);
+    let elements = 0;
+    for (const k of Object.keys(named)) elements += named[k].shape.reduce((a, d) => a * d, 1);
+    // A spec the caller passed is theirs to size; one the file claims is bounded by the file.
+    checkShapesFit(chosen, named, { strict, maxParameters: spec ? Infinity : 2 * elements + (1 << 20) });
+  });
   const notes = [...weights.notes];
   let tensors: TensorMap = weights.tensors;
   if (prefix !== undefined) tensors = selectPrefix(tensors, prefix);
   tensors = stripDataParallel(tensors, notes);
-  const chosen = spec ?? (prefix === undefined ? specFromMetadata(weights.metadata) : null) ?? inferSpec(tensors, inputSize);
-  const model = buildModel(engine, chosen);
+  const model = buildModel(engine, chosen!);
   try {
     const state = dropInstanceNormStats(model, tensors, notes);
     const { missingKeys, unexpectedKeys } = model.loadStateDict(state, { strict });
@@ -133,7 +150,8 @@ function weightsToSave(
   source: Module | PlainTensors,
   options: SaveWeightsOptions,
 ): { entries: PlainTensors; metadata: Record<string, string> } {
-  const metadata: Record<string, string> = { format: 'pt' };
+  // No prototype: a caller's `__proto__` metadata key stays a key (Object.assign below).
+  const metadata = Object.assign(Object.create(null) as Record<string, string>, { format: 'pt' });
   let entries: PlainTensors;
   if (source instanceof Module) {
     const spec = specOf(source);

@@ -10,7 +10,8 @@
 import { DTYPE_SIZE, type WeightDType } from './dtype.js';
 import { WeightFormatError } from './errors.js';
 import { PyDict, unpickle, type PyValue } from './pickle.js';
-import { StorageRef, flattenStateDict, parseStoragePid, stateDictGlobals, type FlattenResult } from './torch_pickle.js';
+import { StorageRef, collectStateDict, gatherTensors, parseStoragePid, shapesOf, stateDictGlobals, type FlattenResult } from './torch_pickle.js';
+import type { ShapeInspector } from './tensors.js';
 import { ZipArchive } from './zip.js';
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -18,7 +19,8 @@ const LEGACY_PROTOCOL = 1001;
 
 export type PthContents = FlattenResult;
 
-export async function readPthZip(bytes: Uint8Array): Promise<PthContents> {
+/** Reads a torch >= 1.6 zip checkpoint; `inspect` sees the shapes before any storage is inflated. */
+export async function readPthZip(bytes: Uint8Array, inspect?: ShapeInspector): Promise<PthContents> {
   const zip = new ZipArchive(bytes);
   const fail = (detail: string, entry?: string): never => {
     throw new WeightFormatError('pth-zip', detail, { entry });
@@ -54,15 +56,30 @@ export async function readPthZip(bytes: Uint8Array): Promise<PthContents> {
     },
   });
 
+  const stored = sumElements(storages.values());
+  const collected = collectStateDict(value, 'pth-zip', stored);
+  inspect?.(shapesOf(collected.refs), collected.metadata);
+  // Storages are inflated only for the tensors that use them: a file whose storages claim far
+  // more elements than its tensors hold (a small view of a huge DEFLATE'd storage) is refused
+  // before anything is inflated.
+  let used = 0;
+  for (const ref of collected.refs.values()) used += ref.size.reduce((a, d) => a * d, 1);
+  if (stored > 4 * used + (1 << 20)) {
+    fail(`storages declare ${stored} elements but the tensors use ${used}: refusing to inflate data no tensor needs`);
+  }
+
   for (const s of storages.values()) {
     const entry = `${root}data/${s.key}`;
     if (!zip.entries.has(entry)) fail(`storage '${s.key}' has no data entry`, entry);
-    const data = await zip.read(entry);
+    // The size the pickle declared bounds the entry before and while it is inflated (zip bomb).
     const want = s.numel * DTYPE_SIZE[s.dtype];
+    const declared = zip.entries.get(entry)!.size;
+    if (declared !== want) fail(`declares ${declared} bytes; ${s.numel} ${s.dtype} elements need ${want}`, entry);
+    const data = await zip.read(entry, want);
     if (data.length !== want) fail(`holds ${data.length} bytes; ${s.numel} ${s.dtype} elements need ${want}`, entry);
     s.bytes = data;
   }
-  return flattenStateDict(value, 'pth-zip', littleEndian, sumElements(storages.values()));
+  return { tensors: gatherTensors(collected.refs, 'pth-zip', littleEndian), metadata: collected.metadata, notes: collected.notes };
 }
 
 export function isLegacyPth(bytes: Uint8Array): boolean {
@@ -70,7 +87,8 @@ export function isLegacyPth(bytes: Uint8Array): boolean {
   return bytes.length > 3 && bytes[0] === 0x80 && bytes[1] === 0x02 && bytes[2] === 0x8a && bytes[3] === 0x0a;
 }
 
-export function readPthLegacy(bytes: Uint8Array): PthContents {
+/** Reads a legacy torch stream; `inspect` sees the shapes before any tensor is decoded. */
+export function readPthLegacy(bytes: Uint8Array, inspect?: ShapeInspector): PthContents {
   const format = 'pth-legacy';
   const fail = (detail: string, offset?: number, key?: string): never => {
     throw new WeightFormatError(format, detail, { offset, key });
@@ -141,7 +159,9 @@ export function readPthLegacy(bytes: Uint8Array): PthContents {
     pos += 8 + nbytes;
   }
   for (const s of roots.values()) if (!s.bytes) fail('storage used by the object but missing from the key list', pos, s.key);
-  const out = flattenStateDict(obj.value, format, littleEndian, sumElements(roots.values()));
+  const collected = collectStateDict(obj.value, format, sumElements(roots.values()));
+  inspect?.(shapesOf(collected.refs), collected.metadata);
+  const out = { tensors: gatherTensors(collected.refs, format, littleEndian), metadata: collected.metadata, notes: collected.notes };
   if (pos !== bytes.length) out.notes.push(`ignored ${bytes.length - pos} bytes after the last storage`);
   return out;
 }

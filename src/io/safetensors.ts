@@ -6,7 +6,7 @@
 // no hole), and each tensor's byte count is its shape's element count times its dtype size.
 import { DTYPE_SIZE, decodeToFloat32, encodeFloat32, isWeightDType, type WeightDType } from './dtype.js';
 import { WeightFormatError } from './errors.js';
-import { emptyTensorMap, safeNumel, type TensorMap, type WeightTensor } from './tensors.js';
+import { emptyTensorMap, safeNumel, type ShapeInspector, type TensorMap, type WeightTensor } from './tensors.js';
 
 /** The reference implementation refuses headers above 100 MB; so do we. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -33,7 +33,8 @@ interface Entry {
   end: number;
 }
 
-export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
+/** Reads safetensors bytes; `inspect` sees the shapes and metadata before any tensor is decoded. */
+export function readSafetensors(bytes: Uint8Array, inspect?: ShapeInspector): SafetensorsContents {
   const fail = (detail: string, offset?: number, key?: string): never => {
     throw new WeightFormatError('safetensors', detail, { offset, key });
   };
@@ -92,6 +93,11 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
     fail(`the tensors cover ${pos} data bytes but the file holds ${dataLen}: truncated or padded?`, dataStart + pos);
   }
 
+  if (inspect) {
+    const shapes = Object.create(null) as Record<string, { shape: number[] }>;
+    for (const e of entries) shapes[e.key] = { shape: [...e.shape] };
+    inspect(shapes, metadata);
+  }
   const tensors = emptyTensorMap();
   for (const e of entries) {
     const count = (e.end - e.begin) / DTYPE_SIZE[e.dtype];

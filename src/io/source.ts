@@ -2,6 +2,7 @@
 // Response, a URL, or (in Node) a file path. Node's fs is imported lazily through a computed
 // specifier so that browser bundles neither include nor try to resolve it.
 import { WeightSourceError } from './errors.js';
+import { FileKindError, readRegularFile } from './read_file.js';
 
 export type WeightSource = ArrayBuffer | ArrayBufferView | Blob | Response | URL | string;
 
@@ -9,18 +10,12 @@ const isNode = (): boolean =>
   typeof process !== 'undefined' && typeof (process as { versions?: { node?: string } }).versions?.node === 'string';
 
 async function readFileNode(path: string | URL, label: string): Promise<Uint8Array> {
-  const specifier = 'node:fs/promises';
-  let fs: { readFile(p: string | URL): Promise<Uint8Array> };
+  if (!isNode()) throw new WeightSourceError(label, 'file paths need Node.js; in a browser pass a URL, Response, Blob or bytes');
   try {
-    fs = (await import(/* @vite-ignore */ specifier)) as typeof fs;
-  } catch {
-    throw new WeightSourceError(label, 'file paths need Node.js; in a browser pass a URL, Response, Blob or bytes');
-  }
-  try {
-    const buf = await fs.readFile(path);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    // Regular files only, read to the size they had when opened: never /dev/zero or a FIFO.
+    return await readRegularFile(path);
   } catch (e) {
-    throw new WeightSourceError(label, (e as Error).message);
+    throw new WeightSourceError(label, e instanceof FileKindError ? `it is ${e.kind}: ${e.reason}` : (e as Error).message);
   }
 }
 

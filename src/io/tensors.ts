@@ -26,3 +26,10 @@ export function safeNumel(shape: readonly number[]): number {
   }
   return n;
 }
+
+/**
+ * Called by the readers with every tensor's key and shape, and the file's metadata, after the
+ * header or pickle is parsed and before any tensor data is inflated, decoded or copied: a
+ * caller that throws here (a shape that does not fit the network) costs no allocation.
+ */
+export type ShapeInspector = (shapes: Record<string, { shape: number[] }>, metadata: Record<string, string>) => void;

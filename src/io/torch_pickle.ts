@@ -127,6 +127,13 @@ export interface FlattenResult {
   notes: string[];
 }
 
+/** The tensors a pickle describes (shapes and storage places, no data yet), its scalars and notes. */
+export interface CollectResult {
+  refs: Map<string, TensorRef>;
+  metadata: Record<string, string>;
+  notes: string[];
+}
+
 /**
  * Walks the unpickled object: a state_dict gives its keys; a checkpoint dict nesting
  * state_dicts (`{'state_dict': {...}, 'epoch': 3}`) gives dotted keys (`state_dict.model.1.weight`)
@@ -135,14 +142,10 @@ export interface FlattenResult {
  * reference is skipped with a note, which also stops cycles and exponential sharing), nesting
  * stops at 32 levels, and the tensors may not add up to more than 4x the elements the file
  * stores (tied weights share storage; a million keys on one storage is an attack).
+ * Only shapes are read here, so a caller can judge them before any storage is inflated.
  */
-export function flattenStateDict(
-  root: PyValue,
-  format: WeightFormat,
-  littleEndian: boolean,
-  storedElements: number,
-): FlattenResult {
-  const tensors = emptyTensorMap();
+export function collectStateDict(root: PyValue, format: WeightFormat, storedElements: number): CollectResult {
+  const refs = new Map<string, TensorRef>();
   const metadata = Object.create(null) as Record<string, string>;
   const skipped = new Map<string, number>();
   const skip = (why: string): void => {
@@ -161,7 +164,7 @@ export function flattenStateDict(
       if (produced > budget) {
         throw new WeightFormatError(format, `tensors add up to more than ${budget} elements for ${storedElements} stored`, { key });
       }
-      tensors[key] = { data: gather(v, key, format, littleEndian), shape: v.size, dtype: v.storage.dtype };
+      refs.set(key, v);
       return;
     }
     if (v instanceof PyDict || Array.isArray(v)) {
@@ -182,7 +185,32 @@ export function flattenStateDict(
   };
   walk(root, '', 0);
   const notes = [...skipped].map(([why, n]) => `skipped ${n} x ${why}`);
-  return { tensors, metadata, notes };
+  return { refs, metadata, notes };
+}
+
+/** Every collected tensor's elements as float32, once the storages hold their bytes. */
+export function gatherTensors(refs: Map<string, TensorRef>, format: WeightFormat, littleEndian: boolean): TensorMap {
+  const tensors = emptyTensorMap();
+  for (const [key, ref] of refs) tensors[key] = { data: gather(ref, key, format, littleEndian), shape: ref.size, dtype: ref.storage.dtype };
+  return tensors;
+}
+
+/** The tensors' shapes, for a ShapeInspector. */
+export function shapesOf(refs: Map<string, TensorRef>): Record<string, { shape: number[] }> {
+  const out = Object.create(null) as Record<string, { shape: number[] }>;
+  for (const [key, ref] of refs) out[key] = { shape: [...ref.size] };
+  return out;
+}
+
+/** collectStateDict then gatherTensors, for storages that already hold their bytes. */
+export function flattenStateDict(
+  root: PyValue,
+  format: WeightFormat,
+  littleEndian: boolean,
+  storedElements: number,
+): FlattenResult {
+  const { refs, metadata, notes } = collectStateDict(root, format, storedElements);
+  return { tensors: gatherTensors(refs, format, littleEndian), metadata, notes };
 }
 
 /** A tensor's elements in row-major order, every index checked against its storage. */

@@ -39,17 +39,27 @@ export function isZip(bytes: Uint8Array): boolean {
 
 export class ZipArchive {
   readonly entries: ReadonlyMap<string, ZipEntry>;
+  /** Bytes produced by DEFLATE so far, over all reads: what inflation actually cost. */
+  inflatedBytes = 0;
 
   constructor(private readonly bytes: Uint8Array) {
     this.entries = readCentralDirectory(bytes);
   }
 
-  /** The entry's uncompressed bytes (a view into the file for STORED entries). */
-  async read(name: string): Promise<Uint8Array> {
+  /**
+   * The entry's uncompressed bytes (a view into the file for STORED entries). With
+   * `expectedSize` (what the entry must hold, e.g. a storage's numel x dtype size), an entry
+   * declaring another size is refused before a byte is inflated, and inflation stops at the
+   * first byte past it, so a lying entry costs at most one output chunk beyond what was expected.
+   */
+  async read(name: string, expectedSize?: number): Promise<Uint8Array> {
     const e = this.entries.get(name);
     if (!e) fail('no such entry in the archive', undefined, name);
+    if (expectedSize !== undefined && e.size !== expectedSize) {
+      fail(`declares ${e.size} bytes; the data it holds needs exactly ${expectedSize}`, e.dataOffset, name);
+    }
     const raw = this.bytes.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
-    const data = e.method === 0 ? raw : await inflateBounded(raw, e);
+    const data = e.method === 0 ? raw : await inflateBounded(raw, e, (n) => (this.inflatedBytes += n));
     const crc = crc32(data);
     if (crc !== e.crc32) {
       fail(`CRC-32 mismatch (stored ${hex(e.crc32)}, computed ${hex(crc)}): the entry is corrupt`, e.dataOffset, name);
@@ -178,7 +188,7 @@ function u64(view: DataView, at: number, offset: number): number {
   return v;
 }
 
-async function inflateBounded(raw: Uint8Array, e: ZipEntry): Promise<Uint8Array> {
+async function inflateBounded(raw: Uint8Array, e: ZipEntry, count: (bytes: number) => void): Promise<Uint8Array> {
   const DS = (globalThis as { DecompressionStream?: new (format: string) => TransformStream<Uint8Array, Uint8Array> })
     .DecompressionStream;
   let stream: TransformStream<Uint8Array, Uint8Array>;
@@ -193,7 +203,8 @@ async function inflateBounded(raw: Uint8Array, e: ZipEntry): Promise<Uint8Array>
   const chunks: Uint8Array[] = [];
   let filled = 0;
   const writer = stream.writable.getWriter();
-  // Write and close without awaiting: the reader below drives the stream; errors surface there.
+  // Write and close without awaiting: the reader below drives the stream (it inflates only as
+  // chunks are read, so cancelling stops it); errors surface there.
   writer.write(raw).catch(() => {});
   writer.close().catch(() => {});
   const reader = stream.readable.getReader();
@@ -201,6 +212,7 @@ async function inflateBounded(raw: Uint8Array, e: ZipEntry): Promise<Uint8Array>
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      count(value.length);
       if (value.length > e.size - filled) {
         void reader.cancel().catch(() => {});
         fail(`inflates past its declared size of ${e.size} bytes`, e.dataOffset, e.name);

@@ -2,12 +2,12 @@
 // and the argument.
 import { Engine } from '../engine.js';
 import { AttributeError } from '../errors.js';
-import { checkInt, checkNumber, checkPair } from '../ops/checks.js';
+import { checkInt, checkNumber, checkPair, describeValue } from '../ops/checks.js';
 
-export { checkInt, checkNumber, checkPair };
+export { checkInt, checkNumber, checkPair, describeValue };
 
 export function checkBool(where: string, arg: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new AttributeError(where, arg, 'a boolean', String(v));
+  if (typeof v !== 'boolean') throw new AttributeError(where, arg, 'a boolean', describeValue(v));
   return v;
 }
 

@@ -1,6 +1,9 @@
 // Argument checks shared by the ops. Each throws a typed error naming the op, the argument,
 // and the expected and actual values.
 import { AttributeError, DTypeError, ShapeError } from '../errors.js';
+import { describeValue } from './option_checks.js';
+
+export { describeValue };
 import { formatShape, shapesEqual, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { Engine } from '../engine.js';
@@ -42,7 +45,7 @@ export function checkShapeEquals(op: string, arg: string, t: Tensor, expected: S
 /** A positive or non-negative integer attribute. */
 export function checkInt(op: string, arg: string, v: unknown, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new AttributeError(op, arg, `an integer >= ${min}`, String(v));
+    throw new AttributeError(op, arg, `an integer >= ${min}`, describeValue(v));
   }
   return v;
 }
@@ -59,6 +62,6 @@ export function checkPair(op: string, arg: string, v: unknown, min: number): [nu
 
 /** A finite number attribute. */
 export function checkNumber(op: string, arg: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new AttributeError(op, arg, 'a finite number', String(v));
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new AttributeError(op, arg, 'a finite number', describeValue(v));
   return v;
 }

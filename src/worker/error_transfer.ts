@@ -61,7 +61,8 @@ export function rebuildError(e: SerializedError): Error {
     configurable: true,
     enumerable: false,
   });
-  Object.assign(error, e.fields ?? {});
+  // Own data properties, never assignments: a `__proto__` field cannot replace the prototype.
+  for (const [k, v] of Object.entries(e.fields ?? {})) Object.defineProperty(error, k, { value: v, writable: true, configurable: true, enumerable: true });
   return error;
 }
 

@@ -1,7 +1,7 @@
 // Test-only writers for hand-made weight files: a pickle of a small state_dict (the opcodes
 // torch writes), a zip archive with chosen (possibly lying) sizes, and the legacy stream.
 // They let tests build exactly the malformed or unusual file a case needs, without torch.
-import { deflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, deflateRawSync } from 'node:zlib';
 import { crc32 } from '../../src/io/zip.js';
 
 export const enc = (s: string): number[] => [...new TextEncoder().encode(s)];
@@ -63,6 +63,8 @@ export interface ZipItem {
   declaredSize?: number;
   /** Lie about the CRC. */
   crc?: number;
+  /** Already DEFLATE'd bytes, stored as they are (method 8); `declaredSize` then says what they inflate to. */
+  compressed?: Uint8Array;
 }
 
 /** Concatenates byte arrays (no argument spreading: bodies can be large). */
@@ -86,10 +88,10 @@ export function writeZip(items: ZipItem[], { zip64 = false }: { zip64?: boolean 
   let localLen = 0;
   const central: number[] = [];
   for (const it of items) {
-    const body = it.deflate ? new Uint8Array(deflateRawSync(it.data)) : it.data;
-    const method = it.deflate ? 8 : 0;
+    const body = it.compressed ?? (it.deflate ? new Uint8Array(deflateRawSync(it.data)) : it.data);
+    const method = it.deflate || it.compressed ? 8 : 0;
     const size = it.declaredSize ?? it.data.length;
-    const crc = it.crc ?? crc32(it.data);
+    const crc = it.crc ?? (it.compressed ? 0 : crc32(it.data));
     const name = enc(it.name);
     const offset = localLen;
     const common = [...u16(20), ...u16(0x800), ...u16(method), ...u16(0), ...u16(0), ...u32(crc), ...u32(body.length), ...u32(size), ...u16(name.length)];
@@ -113,6 +115,19 @@ export function writeZip(items: ZipItem[], { zip64 = false }: { zip64?: boolean 
   }
   const eocd = [...u32(0x06054b50), ...u16(0), ...u16(0), ...u16(items.length), ...u16(items.length), ...u32(central.length), ...u32(localLen), ...u16(0)];
   return concat([...local, central, eocd]);
+}
+
+/**
+ * Raw DEFLATE bytes that inflate to `mib` MiB of zeros, about 1 KB per MiB, built without ever
+ * holding the output: one MiB compressed with a full flush (blocks that refer only to
+ * themselves, byte-aligned) repeated, then an empty final block. 1024 MiB -> ~1 MB.
+ */
+export function deflateZeros(mib: number): Uint8Array {
+  const one = deflateRawSync(new Uint8Array(1 << 20), { finishFlush: zlibConstants.Z_FULL_FLUSH });
+  const out = new Uint8Array(one.length * mib + 2);
+  for (let i = 0; i < mib; i++) out.set(one, i * one.length);
+  out.set([0x03, 0x00], one.length * mib); // final fixed-Huffman block holding only end-of-block
+  return out;
 }
 
 /** Float32 values as little- or big-endian bytes. */

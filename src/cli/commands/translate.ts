@@ -3,6 +3,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { BackendChoice } from '../../engine.js';
 import { CliError } from '../errors.js';
+import { refuseOutputOverInput } from '../files.js';
 import {
   IMAGE_EXT,
   imageToChw,
@@ -69,6 +70,7 @@ async function runTranslate(opts: TranslateOptions, g: GlobalOptions): Promise<v
     else if (!IMAGE_EXT.test(extname(to))) throw new CliError(`output ${opts.output}: unsupported image extension '${extname(to) || '(none)'}'; use .png, .jpg or .jpeg`);
     jobs.push({ from: input, to });
   }
+  await refuseOutputOverInput(jobs);
   // The first image is decoded before the engine starts, so a bad input fails fast.
   const first = await readImage(jobs[0].from);
   const engine = await makeEngine(opts.backend);
