@@ -70,7 +70,7 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
     (signal) => {
       controller.abort();
       progress.log(
-        `${signal}: stopping now (the running step is abandoned)` +
+        `${signal}: stopping now (a step in progress is abandoned)` +
           `${run.checkpoint ? '; writing a checkpoint of the last completed step' : ''}. ${signal === 'SIGINT' ? 'Ctrl-C' : 'The signal'} again quits at once without saving`,
       );
     },

@@ -2,7 +2,7 @@
 // running step, writes a checkpoint of the last completed one (and losses.csv) into a new nested
 // output folder within 2 s, says how to resume, and exits 130; `--resume` then continues exactly
 // as a run that was never interrupted (losses.csv rows compared as text, appended to the earlier
-// ones). SIGTERM exits 143. The first step prints its time and the run's ETA, with a hint naming
+// ones); a second SIGINT quits at once. SIGTERM exits 143. The first step prints its time and the run's ETA, with a hint naming
 // faster settings when the run would take hours.
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,17 @@ describe.skipIf(!haveCli)(`train and demo stopped by a signal (${CLI})`, () => {
     expect(again.code, again.stderr).toBe(0);
     expect(existsSync(join(fresh, 'checkpoint.safetensors'))).toBe(true);
     expect(csvRows(readFileSync(join(fresh, 'losses.csv'), 'utf8'))).toEqual(want.slice(state.steps));
+  });
+
+  it('a second SIGINT while the checkpoint is written quits at once, leaving no checkpoint behind', async () => {
+    // 9 blocks: a checkpoint of about 340 MB, which takes longer to write than the second signal to arrive.
+    const out = join(tmp, 'twice');
+    const args = ['train', '--data', data, '--img-height', '32', '--img-width', '32', '--n-residual-blocks', '9', '--n-epochs', '100', '--backend', 'wasm', '--out', out];
+    const r = await cli(args, { when: /first step took/, signal: 'SIGINT', again: { when: /SIGINT: stopping now/, signal: 'SIGINT' } });
+    console.log(`train: ended by ${r.signal ?? `exit ${r.code}`} ${r.afterSignal?.toFixed(2)} s after the first SIGINT`);
+    // Ended by the signal's default action (our listener was gone), not by finishing the save.
+    expect(r.signal, r.stdout + r.stderr).toBe('SIGINT');
+    expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(false);
   });
 
   it('SIGTERM during demo: weights and losses of the last completed step within 2 s, exit 143, no translations', async () => {
