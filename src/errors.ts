@@ -89,3 +89,32 @@ export class StateDictError extends CycleGanError {
     super(message);
   }
 }
+
+/**
+ * A call on a CycleGANTrainer that would interleave with work already running on it: a second
+ * fit(), or step()/endEpoch()/loadCheckpoint() during a fit(), or any call during a step. The
+ * running work is unaffected.
+ */
+export class TrainerBusyError extends CycleGanError {
+  constructor(
+    readonly method: string,
+    readonly running: 'fit' | 'step',
+  ) {
+    super(
+      running === 'fit'
+        ? `CycleGANTrainer.${method}: fit() is running on this trainer; abort it (its signal) or await it first`
+        : `CycleGANTrainer.${method}: a step is running; await it first`,
+    );
+  }
+}
+
+/**
+ * A training step was abandoned because its AbortSignal fired before the step changed any
+ * state: the weights, optimizers, replay buffers and counters are those of the last completed
+ * step. (Named like the DOM's AbortError, so `e.name === 'AbortError'` checks work.)
+ */
+export class AbortError extends CycleGanError {
+  constructor(readonly op: string) {
+    super(`${op}: aborted by its signal; the step was abandoned and the trainer is as it was before it`);
+  }
+}

@@ -93,10 +93,10 @@ export function lossChartSvg(series: LossSeries[], options: { title?: string; wi
   return `${parts.join('\n')}\n`;
 }
 
-/** The same data as CSV (step, one column per series). */
-export function lossCsv(series: LossSeries[]): string {
+/** The same data as CSV (step, one column per series); steps are 1, 2, ... unless `stepNumbers` says. */
+export function lossCsv(series: LossSeries[], stepNumbers?: readonly number[]): string {
   const n = Math.max(0, ...series.map((s) => s.values.length));
   const rows = [['step', ...series.map((s) => s.name)].join(',')];
-  for (let i = 0; i < n; i++) rows.push([i + 1, ...series.map((s) => (i < s.values.length ? String(s.values[i]) : ''))].join(','));
+  for (let i = 0; i < n; i++) rows.push([stepNumbers?.[i] ?? i + 1, ...series.map((s) => (i < s.values.length ? String(s.values[i]) : ''))].join(','));
   return `${rows.join('\n')}\n`;
 }

@@ -1,13 +1,17 @@
-// The training loop shared by `demo` and `train`: CycleGANTrainer.fit with a progress bar,
-// sample grids written as PNG, every loss recorded for the chart, Ctrl-C stopping at a step
-// boundary (a second Ctrl-C quits at once), and the final weights, chart and checkpoint.
+// The training loop shared by `demo` and `train`: CycleGANTrainer.fit with a progress bar, the
+// first step's measured time and the run's ETA (with a hint when the run would take hours),
+// sample grids written as PNG, every loss recorded for the chart and the CSV (a resumed run
+// appends to the earlier rows), Ctrl-C or SIGTERM stopping within a step (src/cli/signals.ts),
+// and the final weights, chart and checkpoint.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CycleGANTrainer, FitResult, TrainingDataset } from '../cyclegan/trainer.js';
+import type { CycleGANTrainer, FitResult, StepLosses, TrainingDataset } from '../cyclegan/trainer.js';
 import { encodePng } from '../data/codec.js';
 import { LossRecorder, formatLosses, moduleSafetensors, pad } from './common.js';
 import { writeFileAtomic } from './files.js';
 import { lossChartSvg, lossCsv } from './loss_chart.js';
-import type { Progress } from './progress.js';
+import { formatSeconds, type Progress } from './progress.js';
+import { watchInterrupts, type InterruptSignal } from './signals.js';
 
 export interface TrainRun {
   trainer: CycleGANTrainer;
@@ -21,20 +25,32 @@ export interface TrainRun {
   maxSeconds?: number;
   /** Where fit writes checkpoints (train); none for the demo. */
   checkpoint?: string;
+  /** Keep the rows of out/losses.csv up to the trainer's step count and append (a resumed run). */
+  appendLosses?: boolean;
+  /** What to tell the user when the run's ETA exceeds SLOW_RUN_SECONDS (the flags that make it practical). */
+  slowRunHint?: () => string;
   title: string;
 }
 
 export interface TrainOutcome {
   result: FitResult;
+  /** This run's losses (not the earlier rows of an appended CSV). */
   losses: LossRecorder;
   /** Mean seconds per step over the steps of this run (the first, warm-up step excluded when possible). */
   meanStepSeconds: number;
   totalSeconds: number;
+  /** Stopped by SIGINT or SIGTERM. */
   interrupted: boolean;
+  /** Which signal stopped it, and the exit code that goes with it (130, 143). */
+  signal: InterruptSignal | null;
+  exitCode: number | null;
   /** Stopped by maxSeconds before maxSteps. */
   timeLimited: boolean;
   files: { samples: string[]; chart: string; csv: string; weights: string[] };
 }
+
+/** A run whose ETA after its first step exceeds this gets a hint naming faster settings. */
+export const SLOW_RUN_SECONDS = 3 * 3600;
 
 export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
   const { trainer, dataset, out, progress } = run;
@@ -42,73 +58,126 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
   const batches = Math.ceil(dataset.length / o.batchSize);
   const toEnd = (o.nEpochs - trainer.epoch) * batches - trainer.batch;
   const total = run.maxSteps !== undefined ? Math.min(run.maxSteps, toEnd) : toEnd;
+  const stepsBefore = trainer.steps;
+  const csv = join(out, 'losses.csv');
+  const earlier = run.appendLosses ? await readLossCsv(csv, stepsBefore, (line) => progress.log(line)) : [];
   const losses = new LossRecorder();
   const samples: string[] = [];
   const stepTimes: number[] = [];
   const controller = new AbortController();
-  let interrupted = false;
   let timeLimited = false;
-  const onSigint = (): void => {
-    if (interrupted) {
-      progress.stop();
-      process.stderr.write('cyclegan-engine: interrupted again, quitting without a checkpoint\n');
-      process.exit(130);
-    }
-    interrupted = true;
-    controller.abort();
-    progress.log(`interrupt: stopping at the next step boundary${run.checkpoint ? ' and writing a checkpoint' : ''} (Ctrl-C again to quit now)`);
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const interrupts = watchInterrupts(
+    (signal) => {
+      controller.abort();
+      progress.log(
+        `${signal}: stopping now (a step in progress is abandoned)` +
+          `${run.checkpoint ? '; writing a checkpoint of the last completed step' : ''}. ${signal === 'SIGINT' ? 'Ctrl-C' : 'The signal'} again quits at once without saving`,
+      );
+    },
+    () => progress.stop(),
+  );
   const t0 = performance.now();
   let done = 0;
   let smoothed = 0;
   progress.start(total, run.title);
   let result: FitResult;
   try {
-    result = await trainer.fit(dataset, {
-      signal: controller.signal,
-      checkpoint: run.checkpoint,
-      sampleDataset: run.sampleDataset,
-      onProgress: (p) => {
-        done += 1;
-        losses.push(p.losses);
-        stepTimes.push(p.stepSeconds);
-        smoothed = smoothed === 0 ? p.stepSeconds : 0.9 * smoothed + 0.1 * p.stepSeconds;
-        progress.update(done, {
-          epoch: `${p.epoch + 1}/${p.nEpochs}`,
-          losses: formatLosses(p.losses),
-          stepSeconds: smoothed,
-          etaSeconds: (total - done) * smoothed,
-        });
-        if (done >= total && !controller.signal.aborted) controller.abort();
-        if (run.maxSeconds !== undefined && done < total && (performance.now() - t0) / 1000 >= run.maxSeconds && !controller.signal.aborted) {
-          timeLimited = true;
-          controller.abort();
-          progress.log(`time limit of ${run.maxSeconds} s reached after ${done} steps: stopping training`);
-        }
-      },
-      onSample: async (grid, info) => {
-        const file = join(out, 'samples', `step_${pad(info.batchesDone)}.png`);
-        await writeFileAtomic(file, await encodePng(grid.data, grid.width, grid.height));
-        samples.push(file);
-      },
-    });
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-    progress.stop();
-  }
-  const totalSeconds = (performance.now() - t0) / 1000;
-  const timed = stepTimes.length > 1 ? stepTimes.slice(1) : stepTimes;
-  const meanStepSeconds = timed.length ? timed.reduce((a, b) => a + b, 0) / timed.length : NaN;
+    try {
+      result = await trainer.fit(dataset, {
+        signal: controller.signal,
+        checkpoint: run.checkpoint,
+        sampleDataset: run.sampleDataset,
+        onProgress: (p) => {
+          done += 1;
+          losses.push(p.losses);
+          stepTimes.push(p.stepSeconds);
+          smoothed = smoothed === 0 ? p.stepSeconds : 0.9 * smoothed + 0.1 * p.stepSeconds;
+          const eta = (total - done) * smoothed;
+          progress.update(done, { epoch: `${p.epoch + 1}/${p.nEpochs}`, losses: formatLosses(p.losses), stepSeconds: smoothed, etaSeconds: eta });
+          if (done === 1) {
+            progress.log(`${run.title}: first step took ${p.stepSeconds.toFixed(2)} s; ${total} steps in this run, ETA ${formatSeconds(eta)}`);
+            if (eta > SLOW_RUN_SECONDS && run.slowRunHint) progress.log(run.slowRunHint());
+          }
+          if (done >= total && !controller.signal.aborted) controller.abort();
+          if (run.maxSeconds !== undefined && done < total && (performance.now() - t0) / 1000 >= run.maxSeconds && !controller.signal.aborted) {
+            timeLimited = true;
+            controller.abort();
+            progress.log(`time limit of ${run.maxSeconds} s reached after ${done} steps: stopping training`);
+          }
+        },
+        onSample: async (grid, info) => {
+          const file = join(out, 'samples', `step_${pad(info.batchesDone)}.png`);
+          await writeFileAtomic(file, await encodePng(grid.data, grid.width, grid.height));
+          samples.push(file);
+        },
+      });
+    } finally {
+      progress.stop();
+    }
+    const totalSeconds = (performance.now() - t0) / 1000;
+    const timed = stepTimes.length > 1 ? stepTimes.slice(1) : stepTimes;
+    const meanStepSeconds = timed.length ? timed.reduce((a, b) => a + b, 0) / timed.length : NaN;
 
-  const chart = join(out, 'losses.svg');
-  const csv = join(out, 'losses.csv');
-  await writeFileAtomic(chart, lossChartSvg(losses.series(), { title: `${run.title}: losses over ${losses.length} steps` }));
-  await writeFileAtomic(csv, lossCsv(losses.series()));
-  const weights = [join(out, 'G_AB.safetensors'), join(out, 'G_BA.safetensors')];
-  await writeFileAtomic(weights[0], await moduleSafetensors(trainer.G_AB, { direction: 'AtoB' }));
-  await writeFileAtomic(weights[1], await moduleSafetensors(trainer.G_BA, { direction: 'BtoA' }));
-  return { result, losses, meanStepSeconds, totalSeconds, interrupted, timeLimited, files: { samples, chart, csv, weights } };
+    const all = new LossRecorder();
+    for (const row of earlier) all.push(row.losses);
+    for (let i = 0; i < losses.length; i++) all.push(lossesAt(losses, i));
+    const stepNumbers = [...earlier.map((r) => r.step), ...Array.from({ length: losses.length }, (_, i) => stepsBefore + i + 1)];
+    const chart = join(out, 'losses.svg');
+    await writeFileAtomic(chart, lossChartSvg(all.series(), { title: `${run.title}: losses over ${all.length} steps` }));
+    await writeFileAtomic(csv, lossCsv(all.series(), stepNumbers));
+    const weights = [join(out, 'G_AB.safetensors'), join(out, 'G_BA.safetensors')];
+    await writeFileAtomic(weights[0], await moduleSafetensors(trainer.G_AB, { direction: 'AtoB' }));
+    await writeFileAtomic(weights[1], await moduleSafetensors(trainer.G_BA, { direction: 'BtoA' }));
+    return {
+      result,
+      losses,
+      meanStepSeconds,
+      totalSeconds,
+      interrupted: interrupts.received !== null,
+      signal: interrupts.received,
+      exitCode: interrupts.exitCode,
+      timeLimited,
+      files: { samples, chart, csv, weights },
+    };
+  } finally {
+    interrupts.dispose();
+  }
+}
+
+function lossesAt(r: LossRecorder, i: number): StepLosses {
+  return { lossD: r.lossD[i], lossG: r.lossG[i], lossGAN: r.lossGAN[i], lossCycle: r.lossCycle[i], lossIdentity: r.lossIdentity[i] };
+}
+
+const CSV_HEADER = lossCsv(new LossRecorder().series()).trim();
+
+/**
+ * The rows of an earlier run's losses.csv up to step `upTo` (the resumed checkpoint's step
+ * count: rows after it belong to steps the checkpoint does not hold). A missing file gives no
+ * rows; a file that is not ours is left out with a message, never half-read.
+ */
+async function readLossCsv(path: string, upTo: number, say: (line: string) => void): Promise<{ step: number; losses: StepLosses }[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const rows: { step: number; losses: StepLosses }[] = [];
+  const bad = (why: string): [] => {
+    say(`losses: ${path} is not a losses.csv of this command (${why}); it is replaced by this run's losses`);
+    return [];
+  };
+  if (lines[0]?.trim() !== CSV_HEADER) return bad('unexpected header');
+  for (const line of lines.slice(1)) {
+    const fields = line.split(',');
+    // A diverged run writes NaN or Infinity, which read back as themselves.
+    const v = fields.map(Number);
+    if (fields.length !== 6 || fields.some((f, i) => f.trim() === '' || (Number.isNaN(v[i]) && f !== 'NaN')) || !Number.isInteger(v[0])) {
+      return bad(`unreadable row "${line.slice(0, 40)}"`);
+    }
+    if (v[0] > upTo) break;
+    rows.push({ step: v[0], losses: { lossD: v[1], lossG: v[2], lossGAN: v[3], lossCycle: v[4], lossIdentity: v[5] } });
+  }
+  return rows;
 }

@@ -1,12 +1,14 @@
 // CycleGANTrainer.fit's loop: epoch ordering, batch collation, progress with an ETA, abort and
 // checkpoint writing, and sample grids. Functions taking the trainer and its run position; the
 // trainer's public methods (step, endEpoch, saveCheckpoint, sampleImages) do the work.
-import { AttributeError, CycleGanError, ShapeError } from '../errors.js';
+import { AbortError, AttributeError, CycleGanError, ShapeError } from '../errors.js';
 import type { Rng } from '../random/rng.js';
 import type { UnpairedDataset } from '../data/dataset.js';
 import type { RgbaImage } from './sample_grid.js';
 import type { CycleGANTrainer, StepLosses } from './trainer.js';
 import type { RunPosition } from './trainer_state.js';
+import type { Tensor } from '../tensor.js';
+import { yieldToEventLoop } from '../worker/progress.js';
 
 /** The dataset interface fit() reads: src/data's UnpairedDataset. */
 export type TrainingDataset = UnpairedDataset;
@@ -42,7 +44,12 @@ export interface SampleInfo {
 export interface FitOptions {
   /** Called after every step (awaited). */
   onProgress?: (progress: FitProgress) => void | Promise<void>;
-  /** Checked between steps; when aborted, fit writes a checkpoint (if configured) and returns. */
+  /**
+   * Checked between steps and inside each step, after the generators' pass (the event loop
+   * runs at both points, so a signal handler or a timer can fire). When aborted, the running
+   * step is abandoned if it has not updated anything yet, fit writes a checkpoint of the last
+   * completed step (if configured) and resolves with status 'aborted'.
+   */
   signal?: AbortSignal;
   /**
    * Where checkpoints go: a file path (Node; written atomically) or a function receiving the
@@ -68,13 +75,27 @@ export interface FitResult {
   /** Whether a checkpoint was written when fit returned. */
   checkpointWritten: boolean;
   lastLosses: StepLosses | null;
+  /** Whether the abort came during a step, which was abandoned (not counted, nothing of it kept). */
+  stepAbandoned: boolean;
+}
+
+/** What fit drives on the trainer it holds (the trainer's public step and endEpoch refuse during a fit). */
+export interface FitDriver {
+  step(realA: Tensor, realB: Tensor, signal: AbortSignal | undefined): Promise<StepLosses>;
+  endEpoch(): void;
 }
 
 /**
  * The body of CycleGANTrainer.fit (which checks the trainer is usable first): trains on
  * `dataset` from `run`'s epoch and batch to nEpochs.
  */
-export async function fitTrainer(trainer: CycleGANTrainer, run: RunPosition, dataset: TrainingDataset, options: FitOptions): Promise<FitResult> {
+export async function fitTrainer(
+  trainer: CycleGANTrainer,
+  run: RunPosition,
+  dataset: TrainingDataset,
+  options: FitOptions,
+  driver: FitDriver,
+): Promise<FitResult> {
   checkDataset(trainer, 'fit', 'dataset', dataset);
   if (options.sampleDataset) checkDataset(trainer, 'fit', 'sampleDataset', options.sampleDataset);
   const { onProgress, signal, checkpoint, onSample, sampleCount = 5 } = options;
@@ -98,23 +119,37 @@ export async function fitTrainer(trainer: CycleGANTrainer, run: RunPosition, dat
   let steps = 0;
   let lastLosses: StepLosses | null = null;
   let smoothed = 0;
-  const stop = async (): Promise<FitResult> => ({
+  const stop = async (stepAbandoned = false): Promise<FitResult> => ({
     status: 'aborted',
     epoch: run.epoch,
     batch: run.batch,
     steps,
     checkpointWritten: await save(),
     lastLosses,
+    stepAbandoned,
   });
 
   while (run.epoch < o.nEpochs) {
     if (!run.epochOrder) run.epochOrder = permutation(n, trainer.dataRng);
     while (run.batch < batches) {
+      // Ops are synchronous and awaits resolve as microtasks: without a macrotask turn here, a
+      // signal handler, a timer or a worker's cancel message would only run after fit returns.
+      await yieldToEventLoop();
       if (signal?.aborted) return stop();
       const t0 = now();
       const start = run.batch * o.batchSize;
       const indices = run.epochOrder.slice(start, Math.min(n, start + o.batchSize));
-      const losses = await stepOnSamples(trainer, dataset, indices, trainer.dataRng);
+      // The batch's random crops and flips draw from dataRng: an abandoned step gives them back,
+      // so that a resumed run draws the same ones.
+      const dataRngBefore = trainer.dataRng.getState();
+      let losses: StepLosses;
+      try {
+        losses = await stepOnSamples(trainer, driver, dataset, indices, trainer.dataRng, signal);
+      } catch (e) {
+        if (!(e instanceof AbortError)) throw e;
+        trainer.dataRng.setState(dataRngBefore);
+        return stop(true);
+      }
       lastLosses = losses;
       steps += 1;
       const batch = run.batch;
@@ -138,28 +173,43 @@ export async function fitTrainer(trainer: CycleGANTrainer, run: RunPosition, dat
         });
       }
       if (onSample && batchesDone % o.sampleInterval === 0) {
-        const grid = await sampleFrom(trainer, options.sampleDataset ?? dataset, sampleCount);
-        await onSample(grid, { epoch: run.epoch, batch, batchesDone });
+        const from = options.sampleDataset ?? dataset;
+        if (signal) await yieldToEventLoop();
+        if (signal?.aborted) {
+          // Stopping: the grid is skipped (its networks' pass can take seconds), but its images
+          // are still drawn so that the sample stream of a resumed run stays the same.
+          await drawSample(trainer, from, sampleCount);
+        } else {
+          const grid = await sampleFrom(trainer, from, sampleCount);
+          await onSample(grid, { epoch: run.epoch, batch, batchesDone });
+        }
       }
     }
     const finished = run.epoch;
-    trainer.endEpoch();
+    driver.endEpoch();
     if (o.checkpointInterval !== -1 && finished % o.checkpointInterval === 0 && run.epoch < o.nEpochs) {
       if (signal?.aborted) return stop();
       await save();
     }
   }
-  return { status: 'completed', epoch: run.epoch, batch: run.batch, steps, checkpointWritten: await save(), lastLosses };
+  return { status: 'completed', epoch: run.epoch, batch: run.batch, steps, checkpointWritten: await save(), lastLosses, stepAbandoned: false };
 }
 
 /** Collates dataset samples into two [N, C, H, W] batches and steps on them. */
-async function stepOnSamples(trainer: CycleGANTrainer, dataset: TrainingDataset, indices: number[], rng: Rng): Promise<StepLosses> {
+async function stepOnSamples(
+  trainer: CycleGANTrainer,
+  driver: FitDriver,
+  dataset: TrainingDataset,
+  indices: number[],
+  rng: Rng,
+  signal: AbortSignal | undefined,
+): Promise<StepLosses> {
   const { a, b } = await collate(trainer, dataset, indices, rng);
   const [c, h, w] = [trainer.options.channels, trainer.options.imgHeight, trainer.options.imgWidth];
   const realA = trainer.engine.tensor(a, [indices.length, c, h, w]);
   const realB = trainer.engine.tensor(b, [indices.length, c, h, w]);
   try {
-    return await trainer.step(realA, realB);
+    return await driver.step(realA, realB, signal);
   } finally {
     realA.dispose();
     realB.dispose();
@@ -188,11 +238,16 @@ async function collate(trainer: CycleGANTrainer, dataset: TrainingDataset, indic
   return { a, b };
 }
 
-/** A sample grid of `count` random samples of `dataset`, drawn with the sample Rng. */
-async function sampleFrom(trainer: CycleGANTrainer, dataset: TrainingDataset, count: number): Promise<RgbaImage> {
+/** The images of a sample grid: `count` random samples of `dataset`, drawn with the sample Rng. */
+async function drawSample(trainer: CycleGANTrainer, dataset: TrainingDataset, count: number): Promise<{ a: Float32Array; b: Float32Array; k: number }> {
   const k = Math.min(count, dataset.length);
   const indices = permutation(dataset.length, trainer.sampleRng).slice(0, k);
-  const { a, b } = await collate(trainer, dataset, indices, trainer.sampleRng);
+  return { ...(await collate(trainer, dataset, indices, trainer.sampleRng)), k };
+}
+
+/** A sample grid of `count` random samples of `dataset`, drawn with the sample Rng. */
+async function sampleFrom(trainer: CycleGANTrainer, dataset: TrainingDataset, count: number): Promise<RgbaImage> {
+  const { a, b, k } = await drawSample(trainer, dataset, count);
   const shape = [k, trainer.options.channels, trainer.options.imgHeight, trainer.options.imgWidth];
   const realA = trainer.engine.tensor(a, shape);
   const realB = trainer.engine.tensor(b, shape);

@@ -5,7 +5,7 @@
 // generators first (the discriminators' gradients from that pass are never applied), then
 // D_A on real A and a replayed fake A (detached), then D_B likewise.
 import type { Engine } from '../engine.js';
-import { AttributeError, CycleGanError, ShapeError } from '../errors.js';
+import { AbortError, AttributeError, CycleGanError, ShapeError, TrainerBusyError } from '../errors.js';
 import { concat } from '../ops/data.js';
 import { Rng } from '../random/rng.js';
 import { formatShape } from '../shape.js';
@@ -22,6 +22,7 @@ import { sampleGrid, type RgbaImage } from './sample_grid.js';
 import { decodeCheckpoint, encodeCheckpoint, NETWORK_NAMES, readFileBytes, writeFileAtomic, type TrainingState } from './checkpoint.js';
 import { fitTrainer, type FitOptions, type FitResult, type TrainingDataset } from './fit.js';
 import { applyState, captureState, networkOf, type RunPosition } from './trainer_state.js';
+import { yieldToEventLoop } from '../worker/progress.js';
 
 export type { FitOptions, FitProgress, FitResult, SampleInfo, TrainingDataset } from './fit.js';
 export { permutation } from './fit.js';
@@ -36,6 +37,16 @@ export interface StepLosses {
 }
 
 export type Direction = 'AtoB' | 'BtoA';
+
+export interface StepOptions {
+  /**
+   * Checked before the step and again after the generators' forward and backward pass (the
+   * event loop runs there first, so a signal handler or a worker's cancel message is seen):
+   * when aborted, the step is abandoned before it changes any state and rejects with an
+   * AbortError.
+   */
+  signal?: AbortSignal;
+}
 
 /** A 32-bit seed for stream `k` of a user's seed. */
 function mixSeed(seed: number, k: number): number {
@@ -67,7 +78,10 @@ export class CycleGANTrainer {
   /** The epoch, batch, steps and epoch order: fit() and checkpoints read and write them. */
   private readonly run: RunPosition;
   private disposed = false;
+  /** A step's synchronous part (or its abort check) is running. */
   private busy = false;
+  /** A fit() holds the trainer: steps, epochs and state loads go through it only. */
+  private fitting = false;
 
   constructor(
     readonly engine: Engine,
@@ -164,13 +178,20 @@ export class CycleGANTrainer {
    * options say). Returns the losses as numbers. Does not advance the epoch counters; fit()
    * does, and endEpoch() steps the schedulers.
    */
-  async step(realA: Tensor, realB: Tensor): Promise<StepLosses> {
-    this.assertUsable('step');
+  async step(realA: Tensor, realB: Tensor, options: StepOptions = {}): Promise<StepLosses> {
+    this.assertIdle('step');
+    return this.runStep(realA, realB, options.signal);
+  }
+
+  /** The step itself; fit() calls it while it holds the trainer. */
+  private async runStep(realA: Tensor, realB: Tensor, signal: AbortSignal | undefined): Promise<StepLosses> {
+    if (this.busy) throw new TrainerBusyError('step', 'step');
     this.checkBatch('step', 'realA', realA);
     this.checkBatch('step', 'realB', realB);
     if (realA.shape[0] !== realB.shape[0]) {
       throw new ShapeError('CycleGANTrainer.step', 'realB', `${realA.shape[0]} images, like realA`, formatShape(realB.shape));
     }
+    if (signal?.aborted) throw new AbortError('CycleGANTrainer.step');
     const e = this.engine;
     const o = this.options;
     const targetShape = [realA.shape[0], ...this.D_A.outputShape];
@@ -201,6 +222,17 @@ export class CycleGANTrainer {
         this.D_A.setRequiresGrad(true);
         this.D_B.setRequiresGrad(true);
       }
+      if (signal) {
+        // The generators' pass is most of a step's time and nothing has been updated yet: the
+        // last point where the step can be dropped without undoing anything. Ops are
+        // synchronous, so the event loop must run for an abort (a signal handler, a cancel
+        // message) to be seen at all.
+        await yieldToEventLoop();
+        if (signal.aborted) {
+          this.optimizerG.zeroGrad();
+          throw new AbortError('CycleGANTrainer.step');
+        }
+      }
       this.optimizerG.step();
       // ------------------ Train Discriminator A, then B
       lossDA = this.discriminatorStep(this.D_A, this.optimizerDA, this.fakeABuffer, realA, g.fakeA, targetShape);
@@ -215,9 +247,10 @@ export class CycleGANTrainer {
       lossDB?.dispose();
       this.busy = false;
     }
+    // The state is updated: from here on the step counts, whatever the signal says.
+    this.run.steps += 1;
     try {
       const v = await all!.data();
-      this.run.steps += 1;
       return { lossD: v[0], lossG: v[1], lossGAN: v[2], lossCycle: v[3], lossIdentity: v[4] };
     } finally {
       all!.dispose();
@@ -242,7 +275,11 @@ export class CycleGANTrainer {
 
   /** Ends the epoch: steps the three LambdaLR schedulers and moves to the next epoch. */
   endEpoch(): void {
-    this.assertUsable('endEpoch');
+    this.assertIdle('endEpoch');
+    this.advanceEpoch();
+  }
+
+  private advanceEpoch(): void {
     this.schedulerG.step();
     this.schedulerDA.step();
     this.schedulerDB.step();
@@ -258,8 +295,21 @@ export class CycleGANTrainer {
    * progress, and checks `signal` between steps.
    */
   async fit(dataset: TrainingDataset, options: FitOptions = {}): Promise<FitResult> {
-    this.assertUsable('fit');
-    return fitTrainer(this, this.run, dataset, options);
+    this.assertIdle('fit');
+    this.fitting = true;
+    try {
+      return await fitTrainer(this, this.run, dataset, options, {
+        step: (a, b, signal) => this.runStep(a, b, signal),
+        endEpoch: () => this.advanceEpoch(),
+      });
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  /** Whether a fit() is running on this trainer. */
+  get isFitting(): boolean {
+    return this.fitting;
   }
 
   // ------------------------------------------------------------------------- inference
@@ -336,7 +386,7 @@ export class CycleGANTrainer {
 
   /** The checkpoint as safetensors bytes (for browsers: store them in IndexedDB, download them, ...). */
   async checkpointBytes(): Promise<Uint8Array> {
-    if (this.busy) throw new CycleGanError('CycleGANTrainer: a checkpoint cannot be taken while a step runs');
+    if (this.busy) throw new TrainerBusyError('checkpointBytes', 'step');
     return encodeCheckpoint(await this.trainingState());
   }
 
@@ -353,7 +403,7 @@ export class CycleGANTrainer {
    * changed and a CheckpointError lists the differences.
    */
   async loadCheckpoint(source: string | Uint8Array): Promise<void> {
-    this.assertUsable('loadCheckpoint');
+    this.assertIdle('loadCheckpoint');
     const label = typeof source === 'string' ? source : 'checkpoint';
     const bytes = typeof source === 'string' ? await readFileBytes(source) : source;
     if (!(bytes instanceof Uint8Array)) {
@@ -382,9 +432,16 @@ export class CycleGANTrainer {
 
   // ------------------------------------------------------------------------- checks
 
+  /** For calls that read the model: allowed between the steps of a running fit(). */
   private assertUsable(what: string): void {
     if (this.disposed) throw new CycleGanError(`CycleGANTrainer.${what}: the trainer was disposed`);
-    if (this.busy) throw new CycleGanError(`CycleGANTrainer.${what}: a step is running; await it first`);
+    if (this.busy) throw new TrainerBusyError(what, 'step');
+  }
+
+  /** For calls that change training: refused while a fit() holds the trainer. */
+  private assertIdle(what: string): void {
+    this.assertUsable(what);
+    if (this.fitting) throw new TrainerBusyError(what, 'fit');
   }
 
   private checkBatch(what: string, arg: string, t: unknown, exactSize = true): void {

@@ -3,7 +3,7 @@
 // throws the library's typed errors, which arrive on the main thread as the same classes.
 import { transfer, releaseProxy, type Remote } from 'comlink';
 import { createEngine, type Engine } from '../engine.js';
-import { AttributeError, CycleGanError, ShapeError } from '../errors.js';
+import { AttributeError, CycleGanError, ShapeError, TrainerBusyError } from '../errors.js';
 import { CycleGANTrainer, type Direction, type FitResult, type StepLosses } from '../cyclegan/trainer.js';
 import type { CycleGANOptions } from '../cyclegan/options.js';
 import type { RgbaImage } from '../cyclegan/sample_grid.js';
@@ -404,7 +404,7 @@ export class WorkerHost implements WorkerApi {
   private idleTrainer(id: number, method: string): CycleGANTrainer {
     const t = this.trainer(id, method);
     if (this.fitting.has(id)) {
-      throw new CycleGanError(`CycleGANTrainer.${method}: fit() is running on this trainer; abort it (its signal) or await it first`);
+      throw new TrainerBusyError(method, 'fit');
     }
     return t;
   }

@@ -83,11 +83,12 @@ async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<void> {
       );
       const run = await runTraining({ trainer, dataset: train, sampleDataset: test, out, progress, maxSteps: opts.steps, maxSeconds: opts.maxMinutes > 0 ? opts.maxMinutes * 60 : undefined, title: 'demo' });
 
-      // Translations of held-out images, both ways, one PNG each plus a side-by-side sheet.
+      // Translations of held-out images, both ways, one PNG each plus a side-by-side sheet
+      // (skipped when a signal stopped training: the user asked to stop).
       const [c, h, w] = [3, opts.size, opts.size];
       const n = opts.translations;
       const files: string[] = [];
-      for (const [dir, domain] of [['AtoB', 'A'], ['BtoA', 'B']] as const) {
+      for (const [dir, domain] of run.interrupted ? [] : ([['AtoB', 'A'], ['BtoA', 'B']] as const)) {
         const batch = new Float32Array(n * c * h * w);
         for (let i = 0; i < n; i++) {
           const pair = await test.get(i, trainer.sampleRng);
@@ -120,15 +121,17 @@ async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<void> {
       const total = (performance.now() - started) / 1000;
       const done = run.losses.length;
       say('');
-      if (run.interrupted) say(`demo: interrupted after ${done} of ${opts.steps} steps`);
+      if (run.interrupted) say(`demo: stopped by ${run.signal} after ${done} of ${opts.steps} steps; weights and losses of the last completed step saved, translations skipped`);
       if (run.timeLimited) say(`demo: stopped by --max-minutes ${opts.maxMinutes} after ${done} of ${opts.steps} steps (raise it, or lower --steps)`);
       say(`demo: ${done} steps in ${formatSeconds(run.totalSeconds)}, ${run.meanStepSeconds.toFixed(3)} s per step on ${engine.backend}; total ${formatSeconds(total)}`);
       say(`  sample grids (rows: real A, fake B, real B, fake A): ${join(out, 'samples')}/ (${run.files.samples.length} files)`);
       say(`  loss chart: ${run.files.chart} (data: ${run.files.csv})`);
       say(`  weights: ${run.files.weights.join(', ')}`);
-      say(`  translations of held-out images (top: input, bottom: output): ${files.join(', ')}`);
-      say(`  single images: ${join(out, 'translations')}/{AtoB,BtoA}/NNN_{input,output}.png`);
-      if (run.interrupted) process.exitCode = 130;
+      if (files.length) {
+        say(`  translations of held-out images (top: input, bottom: output): ${files.join(', ')}`);
+        say(`  single images: ${join(out, 'translations')}/{AtoB,BtoA}/NNN_{input,output}.png`);
+      }
+      if (run.exitCode !== null) process.exitCode = run.exitCode;
     } finally {
       trainer.dispose();
     }

@@ -1,10 +1,14 @@
 // `cyclegan-engine train --data DIR`: PyTorch-GAN's cyclegan.py training on a folder dataset
 // (PyTorch-GAN layout train/A, train/B, ... or the original's trainA, trainB, ...), with its
-// options as flags. Ctrl-C stops at a step boundary and writes a checkpoint; --resume continues.
+// options as flags. Ctrl-C or SIGTERM stops within a step and writes a checkpoint of the last
+// completed step; --resume continues exactly (flags that contradict the checkpoint are refused).
+import { mkdir } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { CycleGANTrainer } from '../../cyclegan/trainer.js';
-import type { CycleGANOptions } from '../../cyclegan/options.js';
+import type { CycleGANOptions, ResolvedCycleGANOptions } from '../../cyclegan/options.js';
+import { decodeCheckpoint, readFileBytes } from '../../cyclegan/checkpoint.js';
 import { loadFolderDataset } from '../../data/folder.js';
 import type { BackendChoice } from '../../engine.js';
 import { makeEngine, parseBackend, parseFloatOpt, parseIntOpt, type GlobalOptions } from '../common.js';
@@ -43,10 +47,13 @@ function parseCheckpointInterval(v: string): number {
 
 export function trainCommand(globals: () => GlobalOptions): Command {
   const cmd = new Command('train')
-    .description("train a CycleGAN on a folder dataset with PyTorch-GAN's cyclegan.py options (Ctrl-C stops at a step boundary and writes a checkpoint)")
+    .description(
+      "train a CycleGAN on a folder dataset with PyTorch-GAN's cyclegan.py options " +
+        '(Ctrl-C or SIGTERM stops within a step and writes a checkpoint of the last completed one; Ctrl-C twice quits at once)',
+    )
     .requiredOption('--data <dir>', 'dataset folder: train/A, train/B (PyTorch-GAN) or trainA, trainB (original CycleGAN); test split optional')
     .option('-o, --out <dir>', 'output folder (samples, checkpoint, weights, loss chart)', 'cyclegan-train')
-    .option('--resume <checkpoint>', 'continue from a training checkpoint (its options win over the flags below)')
+    .option('--resume <checkpoint>', 'continue from a training checkpoint (its options are kept; a flag below that differs from them is an error, except the intervals)')
     .option('--epoch <n>', 'epoch to start training from', parseIntOpt(0), 0)
     .option('--n-epochs <n>', 'number of epochs of training', parseIntOpt(1), 200)
     .option('--decay-epoch <n>', 'epoch from which to start lr decay', parseIntOpt(0), 100)
@@ -68,6 +75,53 @@ export function trainCommand(globals: () => GlobalOptions): Command {
   return cmd;
 }
 
+/** The flags that set a training option a checkpoint fixes (all but the two intervals). */
+const RESUME_FIXED = [
+  'epoch',
+  'nEpochs',
+  'decayEpoch',
+  'batchSize',
+  'lr',
+  'b1',
+  'b2',
+  'imgHeight',
+  'imgWidth',
+  'channels',
+  'nResidualBlocks',
+  'lambdaCyc',
+  'lambdaId',
+  'seed',
+] as const satisfies readonly (keyof TrainOptions & keyof ResolvedCycleGANOptions)[];
+
+const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
+
+/** Refuses (exit 2) flags given with --resume whose value differs from the checkpoint's option. */
+function checkResumeFlags(opts: TrainOptions, saved: Readonly<ResolvedCycleGANOptions>, given: (key: string) => boolean, path: string): void {
+  const conflicts = RESUME_FIXED.filter((k) => given(k) && opts[k] !== saved[k]).map((k) => `${flagOf(k)} ${opts[k]} (checkpoint: ${saved[k]})`);
+  if (conflicts.length) {
+    throw new CliError(
+      `--resume ${path}: ${conflicts.length === 1 ? 'this flag contradicts' : 'these flags contradict'} the checkpoint's training options: ` +
+        `${conflicts.join(', ')}. A resumed run keeps the checkpoint's options; drop ${conflicts.length === 1 ? 'the flag' : 'them'}, or start a new run with --out elsewhere`,
+      2,
+    );
+  }
+}
+
+/** The hint printed when the run's ETA is hours: the settings that make it practical here. */
+function slowRunHint(backend: string, o: Readonly<ResolvedCycleGANOptions>): string {
+  const ways: string[] = [];
+  if (o.imgHeight > 128 || o.imgWidth > 128 || o.nResidualBlocks > 6) {
+    ways.push('--img-height 128 --img-width 128 --n-residual-blocks 6 (about 4x less work per step than 256x256 with 9 blocks)');
+  }
+  if (backend === 'wasm') {
+    ways.push(`--threads ${cpus().length} (WASM kernel threads, one per core of this machine)`);
+    ways.push('--backend webgpu (a GPU, where one is available)');
+  }
+  return ways.length
+    ? `train: this run would take hours on ${backend}. To make it practical: ${ways.join('; ')}`
+    : `train: this run would take hours on ${backend}; fewer --n-epochs or a smaller dataset shortens it`;
+}
+
 async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: string) => boolean): Promise<void> {
   const say = (line: string): void => {
     if (!g.quiet) process.stdout.write(`${line}\n`);
@@ -75,17 +129,30 @@ async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: strin
   if (opts.channels !== 1 && opts.channels !== 3) throw new CliError(`--channels must be 3 or 1, got ${opts.channels}`, 2);
   const out = resolve(opts.out);
   const checkpoint = join(out, 'checkpoint.safetensors');
+  // The checkpoint's options are checked against the flags before anything starts.
+  let resumeBytes: Uint8Array | null = null;
+  if (opts.resume) {
+    resumeBytes = await readFileBytes(resolve(opts.resume));
+    checkResumeFlags(opts, decodeCheckpoint(resumeBytes, opts.resume).options, given, opts.resume);
+  }
+  // The output folder exists before training starts: checkpoints and samples go there.
+  try {
+    await mkdir(out, { recursive: true });
+  } catch (e) {
+    throw new CliError(`cannot create the output folder ${out}: ${(e as Error).message}`);
+  }
   // Without --resume the dataset is opened (and every file checked) before the engine starts.
   const shape0 = { imgHeight: opts.imgHeight, imgWidth: opts.imgWidth, channels: opts.channels as 1 | 3 };
   const early = opts.resume ? null : await loadFolderDataset(resolve(opts.data), { ...shape0, mode: 'train' });
   const engine = await makeEngine(opts.backend, opts.seed);
   try {
     let trainer: CycleGANTrainer;
-    if (opts.resume) {
+    if (resumeBytes) {
       const overrides: Pick<CycleGANOptions, 'sampleInterval' | 'checkpointInterval'> = {};
       if (given('sampleInterval')) overrides.sampleInterval = opts.sampleInterval;
       if (given('checkpointInterval')) overrides.checkpointInterval = opts.checkpointInterval;
-      trainer = await CycleGANTrainer.resume(engine, resolve(opts.resume), overrides);
+      trainer = await CycleGANTrainer.resume(engine, resumeBytes, overrides);
+      resumeBytes = null;
     } else {
       trainer = new CycleGANTrainer(engine, {
         epoch: opts.epoch,
@@ -122,17 +189,32 @@ async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: strin
           `${opts.resume ? ` (resumed at epoch ${trainer.epoch}, batch ${trainer.batch})` : ''} on ${engine.backend}; writing into ${out}`,
       );
       const progress = createProgress(progressMode(!!g.quiet));
-      const run = await runTraining({ trainer, dataset, sampleDataset, out, progress, checkpoint, title: 'train' });
+      const run = await runTraining({
+        trainer,
+        dataset,
+        sampleDataset,
+        out,
+        progress,
+        checkpoint,
+        appendLosses: !!opts.resume,
+        slowRunHint: () => slowRunHint(engine.backend, o),
+        title: 'train',
+      });
       say('');
+      const r = run.result;
       say(
-        `train: ${run.result.status === 'completed' ? 'completed' : 'stopped'} at epoch ${run.result.epoch}, batch ${run.result.batch}; ` +
-          `${run.losses.length} steps in ${formatSeconds(run.totalSeconds)}, ${run.meanStepSeconds.toFixed(3)} s per step`,
+        `train: ${r.status === 'completed' ? 'completed' : run.signal ? `stopped by ${run.signal}` : 'stopped'} at epoch ${r.epoch}, batch ${r.batch} ` +
+          `(step ${trainer.steps}); ${run.losses.length} steps in ${formatSeconds(run.totalSeconds)}, ${run.meanStepSeconds.toFixed(3)} s per step` +
+          `${r.stepAbandoned ? '; the step running at the signal was abandoned' : ''}`,
       );
-      if (run.result.checkpointWritten) say(`  checkpoint: ${checkpoint} (continue with --resume ${checkpoint})`);
+      if (r.checkpointWritten) {
+        say(`  checkpoint of step ${trainer.steps}: ${checkpoint}`);
+        if (r.status !== 'completed') say(`  resume with: cyclegan-engine train --data ${resolve(opts.data)} --resume ${checkpoint} --out ${out}`);
+      }
       say(`  samples: ${join(out, 'samples')}/ (${run.files.samples.length} files)`);
-      say(`  loss chart: ${run.files.chart}`);
+      say(`  loss chart: ${run.files.chart} (data: ${run.files.csv})`);
       say(`  weights: ${run.files.weights.join(', ')}`);
-      if (run.interrupted) process.exitCode = 130;
+      if (run.exitCode !== null) process.exitCode = run.exitCode;
     } finally {
       trainer.dispose();
     }
