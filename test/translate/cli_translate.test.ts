@@ -22,9 +22,9 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[]): Promise<Run> {
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -110,6 +110,25 @@ describe.skipIf(!haveCli)(`translate command (${CLI})`, () => {
     expect(r.stderr).toMatch(/holds the AtoB generator only .*cannot translate BtoA/);
     expect(existsSync(join(tmp, 'wrong.png'))).toBe(false);
   });
+
+  it("--backend auto: Dawn's warnings only with --verbose; SwiftShader passed over for WASM", async () => {
+    const photo = join(tmp, 'auto.png');
+    writePng(photo, randomRgba(9, 20, 12));
+    const args = ['translate', '-w', weights, '-i', photo, '-o', join(tmp, 'auto_out.png'), '--backend', 'auto'];
+    // No Vulkan driver at all: Dawn warns on stderr (in the probe's process).
+    const noDriver = { VK_ICD_FILENAMES: join(tmp, 'no_such_icd.json') };
+    const [quiet, verbose] = await Promise.all([cli(args, noDriver), cli([...args, '--verbose'], noDriver)]);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(quiet.stdout).toMatch(/on wasm/);
+    expect(verbose.code, verbose.stderr).toBe(0);
+    expect(verbose.stderr).toMatch(/vkCreateInstance|Warning/);
+    if (existsSync('/usr/lib/chromium/vk_swiftshader_icd.json')) {
+      const sw = await cli(args, { VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' });
+      expect(sw.code, sw.stderr).toBe(0);
+      expect(sw.stdout).toMatch(/translated 1 image on wasm/);
+    }
+  }, 120_000);
 
   it('a folder with a bad image: the others are translated, the run fails at the end naming it', async () => {
     const dir = join(tmp, 'in');
