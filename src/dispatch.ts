@@ -6,7 +6,7 @@ import { WasmBackend, type WasmOptions } from './backends/wasm/backend.js';
 import { WebGpuBackend } from './backends/webgpu/backend.js';
 import { acquireDevice, type WebGpuOptions } from './backends/webgpu/gpu.js';
 import type { DeviceLossInfo } from './backends/webgpu/errors.js';
-import { BackendUnavailableError } from './errors.js';
+import { AttributeError, BackendUnavailableError } from './errors.js';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 
@@ -105,6 +105,9 @@ export async function openBackends(
   webgpu: WebGpuOptions = {},
   wasmOptions: WasmOptions = {},
 ): Promise<OpenedBackends> {
+  if (webgpu.allowSoftware !== undefined && typeof webgpu.allowSoftware !== 'boolean') {
+    throw new AttributeError('createEngine', 'webgpu.allowSoftware', 'a boolean', JSON.stringify(webgpu.allowSoftware));
+  }
   const selection: BackendSelection = { requested: choice };
   let wasm: WasmBackend | null = null;
   let wasmError: unknown = null;
@@ -116,7 +119,8 @@ export async function openBackends(
   }
   let gpu: WebGpuBackend | null = null;
   if (choice !== 'wasm') {
-    const acquired = await acquireDevice(webgpu);
+    // 'auto' passes over a software adapter unless allowed; asking for 'webgpu' takes any adapter.
+    const acquired = await acquireDevice(webgpu, choice === 'auto' && webgpu.allowSoftware !== true);
     if (acquired.ok) {
       gpu = new WebGpuBackend(acquired.value.device, acquired.value.adapterName, wasm, {
         recoverDeviceLoss: webgpu.recoverDeviceLoss ?? true,

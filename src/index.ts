@@ -25,6 +25,8 @@ export * from './io/index.js';
 export * from './data/index.js';
 export { CycleGANTrainer } from './cyclegan/trainer.js';
 export type { StepLosses, Direction, TrainingDataset, FitOptions, FitProgress, FitResult, SampleInfo } from './cyclegan/trainer.js';
+export { translateImage, generatorGeometry, DEFAULT_MEMORY_BUDGET } from './translate/translate.js';
+export type { TranslateOptions, TranslateProgress, TranslatableGenerator, GeneratorGeometry } from './translate/translate.js';
 export { resolveOptions, DEFAULT_OPTIONS } from './cyclegan/options.js';
 export type { CycleGANOptions, ResolvedCycleGANOptions } from './cyclegan/options.js';
 export { ReplayBuffer, RngReplayRandom } from './cyclegan/replay_buffer.js';

@@ -97,12 +97,19 @@ function inputPixels(size) {
 async function translate() {
   if (!model) return;
   const direction = ui.direction.value;
-  if (model.directions && !model.directions.includes(direction)) {
-    throw new Error(`these weights translate ${model.directions.join(' and ')} only`);
+  try {
+    if (model.directions && !model.directions.includes(direction)) {
+      throw new Error(`these weights translate ${model.directions.join(' and ')} only`);
+    }
+    const out = await model.translate(inputPixels(modelSize ?? Number(ui.size.value)), direction);
+    drawToCanvas(out, ui.output);
+    ui.output.dataset.state = 'translated';
+  } catch (e) {
+    // A result left from another direction or model would be taken for this one's: clear it.
+    ui.output.getContext('2d').clearRect(0, 0, ui.output.width, ui.output.height);
+    ui.output.dataset.state = 'error';
+    throw e;
   }
-  const out = await model.translate(inputPixels(modelSize ?? Number(ui.size.value)), direction);
-  drawToCanvas(out, ui.output);
-  ui.output.dataset.state = 'translated';
 }
 
 async function train() {

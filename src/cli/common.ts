@@ -1,5 +1,6 @@
 // Helpers shared by the subcommands: engine creation from --backend, option parsing, image
 // files in and out (PNG/JPEG), network weights as safetensors bytes, loss bookkeeping.
+import { createQuietAutoEngine } from './gpu_probe.js';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -47,6 +48,8 @@ export function parseFloatOpt(min = -Infinity) {
 }
 
 export async function makeEngine(backend: BackendChoice, seed = 0): Promise<Engine> {
+  // 'auto' keeps Dawn's native stderr warnings for --verbose (src/cli/gpu_probe.ts).
+  if (backend === 'auto') return createQuietAutoEngine(seed, process.argv.includes('--verbose') || process.argv.includes('-v'));
   return createEngine({ backend, seed });
 }
 

@@ -42,15 +42,31 @@ export interface CheckedWeights {
   bytes: Uint8Array;
   weights: LoadedWeights;
   prefix: string | undefined;
+  /** The direction translated: asked for, or the one a generator file is labelled with; null when a file does not say. */
+  direction: Direction | null;
 }
 
 /**
  * Reads a weight file and checks, before any engine exists, that it holds a generator:
- * a missing file, a non-weight file or another network fails here with one line.
+ * a missing file, a non-weight file or another network fails here with one line. A checkpoint
+ * translates either direction (default AtoB); a file of one generator labelled with its
+ * direction (the G_AB/G_BA files `train` and `demo` write) translates that one only.
  */
-export async function checkGeneratorFile(path: string, direction: Direction): Promise<CheckedWeights> {
+export async function checkGeneratorFile(path: string, asked: Direction | undefined): Promise<CheckedWeights> {
   const { bytes, weights } = await readWeightsFile(path);
-  const prefix = isCheckpoint(weights) ? (direction === 'AtoB' ? 'G_AB.' : 'G_BA.') : undefined;
+  const checkpoint = isCheckpoint(weights);
+  let direction: Direction | null;
+  if (checkpoint) direction = asked ?? 'AtoB';
+  else {
+    const label = weights.metadata.direction;
+    const labelled = label === 'AtoB' || label === 'BtoA' ? label : null;
+    if (asked && labelled && asked !== labelled) {
+      const file = asked === 'AtoB' ? 'G_AB' : 'G_BA';
+      throw new CliError(`${path} holds the ${labelled} generator only (its metadata says so): it cannot translate ${asked}; pass the ${asked} generator (${file}.safetensors) or a training checkpoint`);
+    }
+    direction = asked ?? labelled;
+  }
+  const prefix = checkpoint ? (direction === 'AtoB' ? 'G_AB.' : 'G_BA.') : undefined;
   let kind: string;
   try {
     const tensors = stripDataParallel(prefix ? selectPrefix(weights.tensors, prefix) : weights.tensors, []);
@@ -61,7 +77,7 @@ export async function checkGeneratorFile(path: string, direction: Direction): Pr
   if (kind !== 'GeneratorResNet' && kind !== 'ResnetGenerator') {
     throw new CliError(`${path} holds a ${kind}, not a generator; pass a generator's weights (e.g. G_AB.safetensors) or a training checkpoint`);
   }
-  return { path, bytes, weights, prefix };
+  return { path, bytes, weights, prefix, direction };
 }
 
 export async function loadGenerator(engine: Engine, checked: CheckedWeights): Promise<LoadedGenerator> {

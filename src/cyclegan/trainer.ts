@@ -23,6 +23,7 @@ import { decodeCheckpoint, encodeCheckpoint, NETWORK_NAMES, readFileBytes, write
 import { fitTrainer, type FitOptions, type FitResult, type TrainingDataset } from './fit.js';
 import { applyState, captureState, networkOf, type RunPosition } from './trainer_state.js';
 import { yieldToEventLoop } from '../worker/progress.js';
+import { translateImage, type TranslateOptions } from '../translate/translate.js';
 
 export type { FitOptions, FitProgress, FitResult, SampleInfo, TrainingDataset } from './fit.js';
 export { permutation } from './fit.js';
@@ -315,11 +316,13 @@ export class CycleGANTrainer {
   // ------------------------------------------------------------------------- inference
 
   /**
-   * Translates images [N, C, H, W] (or one [C, H, W]) in [-1, 1] with G_AB ('AtoB') or G_BA
-   * ('BtoA') in eval mode, without gradients. Returns a new tensor of the input's shape, which
-   * the caller disposes.
+   * Translates images [N, C, H, W] (or one [C, H, W]) in [-1, 1] of any size with G_AB ('AtoB')
+   * or G_BA ('BtoA') in eval mode, without gradients: reflection-padded to a multiple of 4 and
+   * cropped back, in tiles when the image is too large for one pass (options: tileSize,
+   * memoryBudget, onProgress; src/translate/translate.ts). Returns a new tensor of the input's
+   * shape, which the caller disposes.
    */
-  async translate(image: Tensor, direction: Direction): Promise<Tensor> {
+  async translate(image: Tensor, direction: Direction, options: TranslateOptions = {}): Promise<Tensor> {
     this.assertUsable('translate');
     if (direction !== 'AtoB' && direction !== 'BtoA') {
       throw new AttributeError('CycleGANTrainer.translate', 'direction', "'AtoB' or 'BtoA'", JSON.stringify(direction));
@@ -328,25 +331,9 @@ export class CycleGANTrainer {
     image.assertAlive('CycleGANTrainer.translate', 'image');
     const c = this.options.channels;
     const ok = (image.rank === 4 && image.shape[1] === c) || (image.rank === 3 && image.shape[0] === c);
-    const hw = image.shape.slice(-2);
-    if (!ok || hw[0] % 4 !== 0 || hw[1] % 4 !== 0 || hw[0] === 0 || hw[1] === 0) {
-      throw new ShapeError(
-        'CycleGANTrainer.translate',
-        'image',
-        `[N, ${c}, H, W] or [${c}, H, W] with H and W positive multiples of 4`,
-        formatShape(image.shape),
-      );
-    }
+    if (!ok) throw new ShapeError('CycleGANTrainer.translate', 'image', `[N, ${c}, H, W] or [${c}, H, W]`, formatShape(image.shape));
     const G = direction === 'AtoB' ? this.G_AB : this.G_BA;
-    G.eval();
-    const e = this.engine;
-    return e.noGrad(() =>
-      e.tidy(() => {
-        const x = image.rank === 3 ? image.reshape([1, ...image.shape]) : image;
-        const y = G.forward(x);
-        return image.rank === 3 ? y.reshape(image.shape) : y;
-      }),
-    );
+    return translateImage(G, image, options, 'CycleGANTrainer.translate');
   }
 
   /**

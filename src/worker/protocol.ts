@@ -2,6 +2,7 @@
 // the worker's methods and the plain, cloneable shapes of their arguments and results. Objects
 // that cannot cross (tensors, datasets, callbacks inside options) are replaced by handles,
 // descriptions and top-level comlink proxies.
+import type { TranslateOptions } from '../translate/translate.js';
 import type { BackendChoice, BackendSelection, DispatchReport, MemoryInfo } from '../engine.js';
 import type { WebGpuOptions } from '../backends/webgpu/gpu.js';
 import type { WasmOptions } from '../backends/wasm/backend.js';
@@ -111,11 +112,18 @@ export type CheckpointCallback = (bytes: Uint8Array) => void | Promise<void>;
 export type SampleCallback = (grid: RgbaImage, info: SampleInfo) => void | Promise<void>;
 
 export type LoadModelWireOptions = Omit<LoadModelOptions, 'onNote'> & {
-  /** Which direction a single generator file translates (default 'AtoB'). */
+  /**
+   * Which direction a single generator file translates (default: the direction its metadata
+   * names, as the CLI's G_AB/G_BA files carry, else 'AtoB'); a file labelled with the other
+   * direction is refused.
+   */
   direction?: Direction;
 };
 
 export type NetworkName = 'G_AB' | 'G_BA' | 'D_A' | 'D_B';
+
+/** translate()'s options that cross to the worker (src/translate/translate.ts). */
+export type WireTranslateOptions = Pick<TranslateOptions, 'tileSize' | 'memoryBudget'>;
 
 /** The worker's methods, as the worker implements them (the client sees each as a promise). */
 export interface WorkerApi {
@@ -133,7 +141,7 @@ export interface WorkerApi {
     onCheckpoint?: CheckpointCallback,
     onSample?: SampleCallback,
   ): Promise<FitResult>;
-  trainerTranslate(id: number, image: WireBatch, direction: Direction): Promise<WireBatch>;
+  trainerTranslate(id: number, image: WireBatch, direction: Direction, options?: WireTranslateOptions): Promise<WireBatch>;
   trainerSampleImages(id: number, realA: WireBatch, realB: WireBatch): Promise<RgbaImage>;
   trainerCheckpoint(id: number): Promise<Uint8Array>;
   trainerSaveCheckpoint(id: number, path: string): Promise<void>;
@@ -142,7 +150,7 @@ export interface WorkerApi {
   trainerLoadWeights(id: number, network: NetworkName, source: WireSource, options: { strict?: boolean }): Promise<void>;
   trainerDispose(id: number): void;
   loadModel(sources: Partial<Record<Direction, WireSource>> | WireSource, options: LoadModelWireOptions): Promise<ModelInfo>;
-  modelTranslate(id: number, image: WireBatch, direction: Direction | undefined): Promise<WireBatch>;
+  modelTranslate(id: number, image: WireBatch, direction: Direction | undefined, options?: WireTranslateOptions): Promise<WireBatch>;
   modelSaveWeights(id: number, direction: Direction | undefined, options: SaveWeightsOptions): Promise<Uint8Array>;
   modelLoadWeights(id: number, source: WireSource, direction: Direction | undefined, options: { strict?: boolean }): Promise<void>;
   modelDispose(id: number): void;

@@ -8,7 +8,7 @@ import { CycleGanError } from '../errors.js';
 import { decodeBatch, encodeBatch, TransferList, type BatchInput, type BatchOutput } from './client_images.js';
 import { encodeSource, type SourceInput } from './client_sources.js';
 import type { Connection } from './connection.js';
-import type { ModelInfo, WireBatch, WorkerApi } from './protocol.js';
+import type { ModelInfo, WireBatch, WireTranslateOptions, WorkerApi } from './protocol.js';
 
 export class RemoteModel {
   /** The directions translate() takes: both for a checkpoint, one for a single generator. */
@@ -34,13 +34,14 @@ export class RemoteModel {
 
   /**
    * Translates a batch (inputs in [-1, 1], or 8-bit images) in `direction`, which may be left
-   * out when the model holds one generator. The result has the input's form.
+   * out when the model holds one generator; a direction it does not hold is an error. The
+   * result has the input's form and size (any size; large images run in tiles: options).
    */
-  async translate<T extends BatchInput>(image: T, direction?: Direction): Promise<BatchOutput<T>> {
+  async translate<T extends BatchInput>(image: T, direction?: Direction, options: WireTranslateOptions = {}): Promise<BatchOutput<T>> {
     return this.call('model.translate', async (api) => {
       const list = new TransferList(this.copyInputs);
       const x = await encodeBatch(image, list, 'model.translate', 'image');
-      const y = (await api.modelTranslate(this.id, list.attach(x.batch), direction)) as WireBatch;
+      const y = (await api.modelTranslate(this.id, list.attach(x.batch), direction, options)) as WireBatch;
       return decodeBatch(y, x.form) as BatchOutput<T>;
     });
   }

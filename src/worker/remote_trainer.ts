@@ -11,7 +11,7 @@ import { CycleGanError } from '../errors.js';
 import { decodeBatch, encodeBatch, toImageResult, TransferList, type BatchInput, type BatchOutput } from './client_images.js';
 import { encodeDataset, encodeSource, type DatasetInput, type SourceInput } from './client_sources.js';
 import type { Connection } from './connection.js';
-import type { NetworkName, TrainerInfo, WireBatch, WireFitOptions, WorkerApi } from './protocol.js';
+import type { NetworkName, TrainerInfo, WireBatch, WireFitOptions, WireTranslateOptions, WorkerApi } from './protocol.js';
 
 /** fit()'s options in a worker: the in-thread ones, with datasets as descriptions. */
 export interface WorkerFitOptions {
@@ -138,12 +138,13 @@ export class RemoteTrainer {
   /**
    * Translates a batch with G_AB ('AtoB') or G_BA ('BtoA'); the result has the input's form
    * (Float32Array, { data, shape }, or images: ImageData in browsers, { data, width, height } in Node).
+   * Any image size; large images run in tiles (options.tileSize, options.memoryBudget).
    */
-  async translate<T extends BatchInput>(image: T, direction: Direction): Promise<BatchOutput<T>> {
+  async translate<T extends BatchInput>(image: T, direction: Direction, options: WireTranslateOptions = {}): Promise<BatchOutput<T>> {
     return this.call('trainer.translate', async (api) => {
       const list = new TransferList(this.copyInputs);
       const x = await encodeBatch(image, list, 'CycleGANTrainer.translate', 'image');
-      const y = (await api.trainerTranslate(this.id, list.attach(x.batch), direction)) as WireBatch;
+      const y = (await api.trainerTranslate(this.id, list.attach(x.batch), direction, options)) as WireBatch;
       return decodeBatch(y, x.form) as BatchOutput<T>;
     });
   }

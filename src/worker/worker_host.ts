@@ -18,6 +18,7 @@ import { readSource } from '../io/source.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import { formatShape } from '../shape.js';
+import { translateImage } from '../translate/translate.js';
 import { batchBuffers, batchToTensor, tensorToBatch, type BatchTarget } from './batches.js';
 import { buildDataset } from './datasets.js';
 import { throttleProgress, yieldToEventLoop } from './progress.js';
@@ -33,6 +34,7 @@ import type {
   WireBatch,
   WireFitOptions,
   WireSource,
+  WireTranslateOptions,
   WorkerApi,
   WorkerInit,
   WorkerReady,
@@ -51,6 +53,15 @@ function isGenerator(m: Module): m is GeneratorResNet | ResnetGenerator {
   return m instanceof GeneratorResNet || m instanceof ResnetGenerator;
 }
 
+/** Only the options that may cross the wire (a stray key, such as a callback, is refused). */
+function wireTranslateOptions(options: WireTranslateOptions | undefined): WireTranslateOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw new AttributeError('translate', 'options', 'an object { tileSize?, memoryBudget? }', typeof options);
+  const unknown = Object.keys(options).filter((k) => k !== 'tileSize' && k !== 'memoryBudget');
+  if (unknown.length) throw new AttributeError('translate', 'options', 'only tileSize and memoryBudget (in a worker)', unknown.join(', '));
+  return { tileSize: options.tileSize, memoryBudget: options.memoryBudget };
+}
+
 /** Sources keyed by direction, as opposed to one source (bytes, Blob, URL or path). */
 function isDirectionMap(s: unknown): s is Partial<Record<Direction, WireSource>> {
   if (s === null || typeof s !== 'object' || s instanceof ArrayBuffer || ArrayBuffer.isView(s)) return false;
@@ -62,6 +73,13 @@ function isDirectionMap(s: unknown): s is Partial<Record<Direction, WireSource>>
 function isCheckpoint(bytes: Uint8Array): boolean {
   if (detectFormat(bytes) !== 'safetensors') return false;
   return readSafetensors(bytes).metadata.format === CHECKPOINT_FORMAT;
+}
+
+/** The direction a single generator file says it translates (the CLI's G_AB/G_BA files do), if any. */
+function labelledDirection(bytes: Uint8Array): Direction | null {
+  if (detectFormat(bytes) !== 'safetensors') return null;
+  const d = readSafetensors(bytes).metadata.direction;
+  return d === 'AtoB' || d === 'BtoA' ? d : null;
 }
 
 /** A fresh array that owns its whole buffer, so the buffer can be transferred without copying. */
@@ -182,11 +200,11 @@ export class WorkerHost implements WorkerApi {
     this.cancels.get(cancelId)?.abort();
   }
 
-  async trainerTranslate(id: number, image: WireBatch, direction: Direction): Promise<WireBatch> {
+  async trainerTranslate(id: number, image: WireBatch, direction: Direction, options?: WireTranslateOptions): Promise<WireBatch> {
     const trainer = this.trainer(id, 'translate');
     const x = batchToTensor(this.requireEngine(), image, this.trainerTarget(trainer, false), 'CycleGANTrainer.translate', 'image');
     try {
-      const y = await trainer.translate(x, direction);
+      const y = await trainer.translate(x, direction, wireTranslateOptions(options));
       try {
         return this.sendBatch(await tensorToBatch(y, image));
       } finally {
@@ -257,7 +275,15 @@ export class WorkerHost implements WorkerApi {
     const nets: LoadedModel['nets'] = {};
     try {
       if (isDirectionMap(sources)) {
-        for (const d of DIRECTIONS) if (sources[d] !== undefined) nets[d] = await loadModel(engine, await readSource(sources[d]!), { ...loadOptions, onNote });
+        for (const d of DIRECTIONS) {
+          if (sources[d] === undefined) continue;
+          const bytes = await readSource(sources[d]!);
+          const labelled = labelledDirection(bytes);
+          if (labelled !== null && labelled !== d) {
+            throw new AttributeError('loadModel', `source.${d}`, `a ${d} generator`, `a file labelled ${labelled} (its metadata)`);
+          }
+          nets[d] = await loadModel(engine, bytes, { ...loadOptions, onNote });
+        }
       } else {
         const bytes = await readSource(sources);
         if (loadOptions.prefix === undefined && isCheckpoint(bytes)) {
@@ -267,7 +293,13 @@ export class WorkerHost implements WorkerApi {
           nets.AtoB = await loadModel(engine, bytes, { prefix: 'G_AB.', spec, onNote });
           nets.BtoA = await loadModel(engine, bytes, { prefix: 'G_BA.', spec, onNote });
         } else {
-          nets[direction ?? 'AtoB'] = await loadModel(engine, bytes, { ...loadOptions, onNote });
+          // A file of one generator translates one direction: the one it is labelled with. Asking
+          // it for the other would silently give this direction's result under the wrong name.
+          const labelled = labelledDirection(bytes);
+          if (direction !== undefined && labelled !== null && direction !== labelled) {
+            throw new AttributeError('loadModel', 'direction', `'${labelled}' (this file holds the ${labelled} generator only; load the other generator's file or a checkpoint for ${direction})`, JSON.stringify(direction));
+          }
+          nets[direction ?? labelled ?? 'AtoB'] = await loadModel(engine, bytes, { ...loadOptions, onNote });
         }
       }
     } catch (e) {
@@ -280,7 +312,7 @@ export class WorkerHost implements WorkerApi {
     return { id, directions: DIRECTIONS.filter((d) => nets[d]), specs, notes };
   }
 
-  async modelTranslate(id: number, image: WireBatch, direction: Direction | undefined): Promise<WireBatch> {
+  async modelTranslate(id: number, image: WireBatch, direction: Direction | undefined, options?: WireTranslateOptions): Promise<WireBatch> {
     const net = this.modelNet(id, direction, 'translate');
     if (!isGenerator(net)) {
       throw new AttributeError('model.translate', 'model', 'a generator (GeneratorResNet or ResnetGenerator)', net.constructor.name);
@@ -292,18 +324,10 @@ export class WorkerHost implements WorkerApi {
         : { channels: net.config.inputNc, height: null, width: null, exact: false };
     const x = batchToTensor(engine, image, target, 'model.translate', 'image');
     try {
-      const [h, w] = x.shape.slice(-2);
-      if (x.shape[x.rank - 3] !== target.channels || h % 4 !== 0 || w % 4 !== 0 || h === 0 || w === 0 || x.rank < 3 || x.rank > 4) {
-        throw new ShapeError('model.translate', 'image', `[N, ${target.channels}, H, W] or [${target.channels}, H, W] with H and W positive multiples of 4`, formatShape(x.shape));
+      if (x.rank < 3 || x.rank > 4 || x.shape[x.rank - 3] !== target.channels) {
+        throw new ShapeError('model.translate', 'image', `[N, ${target.channels}, H, W] or [${target.channels}, H, W]`, formatShape(x.shape));
       }
-      net.eval();
-      const y = engine.noGrad(() =>
-        engine.tidy(() => {
-          const batch = x.rank === 3 ? x.reshape([1, ...x.shape]) : x;
-          const out = net.forward(batch);
-          return x.rank === 3 ? out.reshape(x.shape) : out;
-        }),
-      );
+      const y = await translateImage(net, x, wireTranslateOptions(options), 'model.translate');
       try {
         return this.sendBatch(await tensorToBatch(y, image));
       } finally {

@@ -122,7 +122,7 @@ describe.skipIf(!haveCli)(`cyclegan-engine CLI (${CLI})`, () => {
     const outJpg = join(tmp, 'tr', 'out.jpg');
     const [a, b] = await Promise.all([
       cli(['translate', '--weights', weights, '--input', input, '--output', outPng, '--backend', 'wasm']),
-      cli(['translate', '-w', weights, '-i', input, '-o', outJpg, '--size', '48', '--direction', 'BtoA', '--quiet']),
+      cli(['translate', '-w', weights, '-i', input, '-o', outJpg, '--size', '48', '--direction', 'AtoB', '--quiet']),
     ]);
     expect(a.code, a.stderr).toBe(0);
     expect(png(outPng)).toEqual({ width: 32, height: 32 });

@@ -122,7 +122,7 @@ suite('device loss during training (Adam via adamUpdate)', () => {
   });
 
   async function gpuUntilLoss(): Promise<{ e: Engine; st: State; atLoss: Float32Array[] }> {
-    const e = (engine = await createEngine({ backend: 'auto' }));
+    const e = (engine = await createEngine({ backend: 'auto', webgpu: { allowSoftware: true } }));
     expect(e.backend).toBe('webgpu');
     const st = initialState(e);
     expect(await train(e, st, 1, LOSE_AFTER)).toEqual([]);
@@ -181,7 +181,7 @@ suite('device loss during training (Adam via adamUpdate)', () => {
   });
 
   it('without recovery (webgpu.recoverDeviceLoss false), tensors made on the device are lost, never silently wrong', async () => {
-    const e = (engine = await createEngine({ webgpu: { recoverDeviceLoss: false } }));
+    const e = (engine = await createEngine({ webgpu: { recoverDeviceLoss: false, allowSoftware: true } }));
     const st = initialState(e);
     await train(e, st, 1, 1);
     destroy(e);

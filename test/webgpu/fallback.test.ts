@@ -60,7 +60,7 @@ suite('per-op fallback (auto)', () => {
   afterAll(() => wasm?.dispose());
 
   it('runs everything on the GPU when it can, with no bytes moved', async () => {
-    const e = await createEngine();
+    const e = await createEngine({ webgpu: { allowSoftware: true } });
     try {
       expectClose(await values(run(e)), reference, 1e-5);
       const report = e.dispatchReport();
@@ -79,7 +79,7 @@ suite('per-op fallback (auto)', () => {
 
   it('runs disabled kernels on WASM: same results, counted with bytes and reason', async () => {
     const disabled = ['instanceNorm2d', 'relu', 'conv2dGradWeight', 'mseLoss'];
-    const e = await createEngine({ webgpu: { disableKernels: disabled } });
+    const e = await createEngine({ webgpu: { disableKernels: disabled, allowSoftware: true } });
     try {
       const out = run(e);
       expectClose(await values(out), reference, 1e-5);
@@ -104,7 +104,7 @@ suite('per-op fallback (auto)', () => {
 
   it('runs ops on buffers over maxStorageBufferBindingSize on WASM', async () => {
     // 600 bytes: the [4,3,3,3] weight (432 bytes) and [4] bias fit, activations (>= 1944) do not.
-    const e = await createEngine({ webgpu: { maxStorageBufferBindingSize: 600 } });
+    const e = await createEngine({ webgpu: { maxStorageBufferBindingSize: 600, allowSoftware: true } });
     try {
       expectClose(await values(run(e)), reference, 1e-5);
       const { kernels } = e.dispatchReport();
@@ -118,7 +118,7 @@ suite('per-op fallback (auto)', () => {
   });
 
   it('keeps tensors over maxBufferSize on the host and runs their ops on WASM', async () => {
-    const e = await createEngine({ webgpu: { maxBufferSize: 2048 } });
+    const e = await createEngine({ webgpu: { maxBufferSize: 2048, allowSoftware: true } });
     try {
       expectClose(await values(run(e)), reference, 1e-5);
       const { kernels } = e.dispatchReport();
@@ -131,7 +131,7 @@ suite('per-op fallback (auto)', () => {
 
   it('runs an op whose pipeline fails on WASM, counted with the compiler error', async () => {
     const broken = 'this is not WGSL';
-    const e = await createEngine({ webgpu: { sources: { leaky_relu: broken } } });
+    const e = await createEngine({ webgpu: { sources: { leaky_relu: broken }, allowSoftware: true } });
     try {
       expectClose(await values(run(e)), reference, 1e-5);
       const { kernels } = e.dispatchReport();

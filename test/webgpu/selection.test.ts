@@ -17,8 +17,8 @@ afterEach(() => {
 });
 
 describe("backend: 'auto'", () => {
-  needsAdapter('picks WebGPU where an adapter and a device exist, and says which adapter', async () => {
-    const e = await createEngine();
+  needsAdapter('picks WebGPU where an adapter and a device exist (a software one when allowed), and says which adapter', async () => {
+    const e = await createEngine({ webgpu: { allowSoftware: true } });
     try {
       expect(e.backend).toBe('webgpu');
       const { selection } = e.dispatchReport();

@@ -1,0 +1,182 @@
+// Translation of an image of any size with a generator: the image is reflection-padded to the
+// network's size multiple (the product of its strides, 4 for the seed's generator) and the
+// result cropped back, so the output has the input's size. Images whose activations would not
+// fit the memory budget run in tiles with whole-image InstanceNorm statistics (./tiled.ts),
+// which gives the untiled result.
+import { AttributeError, ShapeError } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import type { Sequential } from '../nn/sequential.js';
+import { Conv2d } from '../nn/conv.js';
+import { slice } from '../ops/data.js';
+import { reflectionPad2d } from '../ops/pad.js';
+import { formatShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { activationProfile, countNorms, haloOf, planOf, sizeMultiple, type Step } from './plan.js';
+import { translateTiled, type TiledPlan, type TranslateProgress } from './tiled.js';
+
+export type { TranslateProgress } from './tiled.js';
+
+/** A generator: a module whose layers are the Sequential `model` (GeneratorResNet, ResnetGenerator). */
+export type TranslatableGenerator = Module & { readonly model: Sequential };
+
+export interface TranslateOptions {
+  /**
+   * 'auto' (default): untiled when the estimated activations fit `memoryBudget`, else in tiles
+   * sized to it; a number: tiles of that many pixels a side (rounded up to the network's size
+   * multiple), whatever the image's size; 'none': never tiled.
+   */
+  tileSize?: number | 'auto' | 'none';
+  /** Bytes the activations of one forward pass may take (default 512 MiB). */
+  memoryBudget?: number;
+  /** Called as the work progresses (after each tile of each pass when tiled). */
+  onProgress?: (progress: TranslateProgress) => void;
+}
+
+/** Default bytes for a forward pass's activations: what a wasm32 heap holds comfortably beside the rest. */
+export const DEFAULT_MEMORY_BUDGET = 512 * 1024 * 1024;
+
+/**
+ * Peak bytes of an untiled forward pass, in units of its largest activation: the layer's input
+ * and output and the convolution's workspace (measured on the WASM backend: see
+ * test/translate/tiled.test.ts's note).
+ */
+const PEAK_ACTIVATIONS = 3;
+
+export interface GeneratorGeometry {
+  steps: Step[];
+  norms: number;
+  /** The multiple image sides must have (product of the strides). */
+  multiple: number;
+  /** Input pixels a tile needs around its core on each inner side. */
+  halo: number;
+  inChannels: number;
+  floatsPerPixel: number;
+  macsPerPixel: number;
+  macsToNorm: number[];
+}
+
+const geometries = new WeakMap<Sequential, GeneratorGeometry>();
+
+export function generatorGeometry(net: TranslatableGenerator): GeneratorGeometry {
+  const cached = geometries.get(net.model);
+  if (cached) return cached;
+  const steps = planOf(net.model);
+  const first = steps.find((s) => s.kind === 'layer' && s.module instanceof Conv2d);
+  const inChannels = first && first.kind === 'layer' ? (first.module as Conv2d).inChannels : 0;
+  const multiple = sizeMultiple(steps);
+  const profile = activationProfile(steps, inChannels);
+  const g: GeneratorGeometry = { steps, norms: countNorms(steps), multiple, halo: haloOf(steps, multiple), inChannels, ...profile };
+  geometries.set(net.model, g);
+  return g;
+}
+
+/** Estimated peak bytes of an untiled forward pass on an image of h x w (padded) pixels. */
+export function untiledBytes(g: GeneratorGeometry, h: number, w: number): number {
+  return g.floatsPerPixel * 4 * h * w * PEAK_ACTIVATIONS;
+}
+
+/** The tile side (a multiple of g.multiple) whose tile with its halo fits `budget`. */
+export function tileSideFor(g: GeneratorGeometry, budget: number): number {
+  const pixels = budget / (g.floatsPerPixel * 4 * PEAK_ACTIVATIONS);
+  const side = Math.floor((Math.sqrt(pixels) - 2 * g.halo) / g.multiple) * g.multiple;
+  return Math.max(4 * g.multiple, side);
+}
+
+function checkOptions(op: string, options: TranslateOptions): Required<Omit<TranslateOptions, 'onProgress'>> & Pick<TranslateOptions, 'onProgress'> {
+  if (options === null || typeof options !== 'object') throw new AttributeError(op, 'options', 'an object', String(options));
+  const { tileSize = 'auto', memoryBudget = DEFAULT_MEMORY_BUDGET, onProgress } = options;
+  if (tileSize !== 'auto' && tileSize !== 'none' && !(typeof tileSize === 'number' && Number.isInteger(tileSize) && tileSize >= 1)) {
+    throw new AttributeError(op, 'tileSize', "'auto', 'none' or a positive integer", JSON.stringify(tileSize));
+  }
+  if (typeof memoryBudget !== 'number' || !Number.isFinite(memoryBudget) || memoryBudget <= 0) {
+    throw new AttributeError(op, 'memoryBudget', 'a positive number of bytes', JSON.stringify(memoryBudget));
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new AttributeError(op, 'onProgress', 'a function', typeof onProgress);
+  return { tileSize, memoryBudget, onProgress };
+}
+
+/** Reflection padding [top, bottom] that brings `size` to a multiple of m, split between the ends. */
+function padFor(size: number, m: number): [number, number] {
+  const total = (m - (size % m)) % m;
+  const top = Math.floor(total / 2);
+  return [top, total - top];
+}
+
+/** Reflection-pads one [C, H, W] image held in `src` at `offset`. */
+function reflectPadChw(src: Float32Array, offset: number, c: number, h: number, w: number, pad: [number, number, number, number]): Float32Array {
+  const [top, bottom, left, right] = pad;
+  const H = h + top + bottom;
+  const W = w + left + right;
+  const reflect = (i: number, n: number): number => (i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
+  const out = new Float32Array(c * H * W);
+  for (let ch = 0; ch < c; ch++) {
+    for (let r = 0; r < H; r++) {
+      const sr = reflect(r - top, h);
+      const srcRow = offset + ch * h * w + sr * w;
+      const dstRow = ch * H * W + r * W;
+      for (let k = 0; k < W; k++) out[dstRow + k] = src[srcRow + reflect(k - left, w)];
+    }
+  }
+  return out;
+}
+
+/**
+ * `net` applied to images [N, C, H, W] (or one [C, H, W]) of any size, in eval mode without
+ * gradients; the result (a new tensor the caller disposes) has the input's height and width.
+ */
+export async function translateImage(net: TranslatableGenerator, image: Tensor, options: TranslateOptions = {}, op = 'translate'): Promise<Tensor> {
+  const o = checkOptions(op, options);
+  const g = generatorGeometry(net);
+  if (!(image instanceof Tensor)) throw new AttributeError(op, 'image', 'a Tensor', typeof image);
+  image.assertAlive(op, 'image');
+  const c = g.inChannels;
+  const rankOk = (image.rank === 4 && image.shape[1] === c && image.shape[0] >= 1) || (image.rank === 3 && image.shape[0] === c);
+  const [h, w] = image.shape.slice(-2);
+  const [top, bottom] = padFor(h ?? 0, g.multiple);
+  const [left, right] = padFor(w ?? 0, g.multiple);
+  // Reflection needs more pixels than it adds, and the network's own pads need a few more.
+  const min = Math.max(2, g.multiple);
+  if (!rankOk || h < min || w < min) {
+    throw new ShapeError(op, 'image', `[N, ${c}, H, W] or [${c}, H, W] with H and W at least ${min}`, formatShape(image.shape));
+  }
+  net.eval();
+  const e = image.engine;
+  const H = h + top + bottom;
+  const W = w + left + right;
+  const tile = o.tileSize === 'none' ? null : o.tileSize === 'auto' ? (untiledBytes(g, H, W) <= o.memoryBudget ? null : tileSideFor(g, o.memoryBudget)) : Math.ceil(o.tileSize / g.multiple) * g.multiple;
+
+  if (tile === null || (tile >= H && tile >= W)) {
+    const y = e.noGrad(() =>
+      e.tidy(() => {
+        const x = image.rank === 3 ? image.reshape([1, ...image.shape]) : image;
+        const padded = top + bottom + left + right > 0 ? reflectionPad2d(x, [left, right, top, bottom]) : x;
+        let out = net.forward(padded);
+        if (top + bottom > 0) out = slice(out, 2, top, top + h);
+        if (left + right > 0) out = slice(out, 3, left, left + w);
+        return image.rank === 3 ? out.reshape([out.shape[1], h, w]) : out;
+      }),
+    );
+    o.onProgress?.({ fraction: 1, tile: 1, tiles: 1, pass: 1, passes: 1 });
+    return y;
+  }
+
+  const plan: TiledPlan = { steps: g.steps, norms: g.norms, halo: g.halo, tileSize: tile, macsToNorm: g.macsToNorm, macsPerPixel: g.macsPerPixel };
+  const n = image.rank === 4 ? image.shape[0] : 1;
+  const input = await image.data();
+  let result: Float32Array | null = null;
+  let outC = 0;
+  for (let i = 0; i < n; i++) {
+    const padded = reflectPadChw(input, i * c * h * w, c, h, w, [top, bottom, left, right]);
+    const progress = o.onProgress ? (p: TranslateProgress) => o.onProgress!({ ...p, fraction: (i + p.fraction) / n }) : undefined;
+    const y = await translateTiled(e, plan, { data: padded, channels: c, height: H, width: W }, progress);
+    outC = y.channels;
+    result ??= new Float32Array(n * outC * h * w);
+    for (let ch = 0; ch < outC; ch++) {
+      for (let r = 0; r < h; r++) {
+        const src = ch * H * W + (r + top) * W + left;
+        result.set(y.data.subarray(src, src + w), i * outC * h * w + ch * h * w + r * w);
+      }
+    }
+  }
+  return e.tensor(result!, image.rank === 4 ? [n, outC, h, w] : [outC, h, w]);
+}
