@@ -2,7 +2,7 @@
 // files in and out (PNG/JPEG), network weights as safetensors bytes, loss bookkeeping.
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import jpeg from 'jpeg-js';
 import { createEngine, type Engine } from '../engine.js';
 import type { BackendChoice } from '../engine.js';
@@ -15,10 +15,13 @@ import type { StepLosses } from '../cyclegan/trainer.js';
 import type { LossSeries } from './loss_chart.js';
 import { CliError } from './errors.js';
 import { readFileOrFail, writeFileAtomic } from './files.js';
+import { engineBanner } from './runtime.js';
 
 export interface GlobalOptions {
   verbose?: boolean;
   quiet?: boolean;
+  /** --threads: threads of the WASM kernels (default: every core, see src/backends/wasm/threads.ts) */
+  threads?: number;
 }
 
 export const BACKENDS = ['auto', 'webgpu', 'wasm'] as const;
@@ -46,8 +49,19 @@ export function parseFloatOpt(min = -Infinity) {
   };
 }
 
-export async function makeEngine(backend: BackendChoice, seed = 0): Promise<Engine> {
-  return createEngine({ backend, seed });
+/** `--threads <n>`, added once to every command that starts an engine (src/cli/main.ts). */
+export function threadsOption(): Option {
+  return new Option('--threads <n>', 'threads of the WebAssembly kernels (default: every core of this machine)').argParser(parseIntOpt(1, 64));
+}
+
+/**
+ * The command's engine: --threads when given (else every core), the relaxed-SIMD build where it
+ * runs (src/cli/runtime.ts). Unless --quiet, prints its first line: version, build and threads.
+ */
+export async function makeEngine(backend: BackendChoice, seed = 0, g: GlobalOptions = {}): Promise<Engine> {
+  const engine = await createEngine({ backend, seed, ...(g.threads !== undefined ? { wasm: { threads: g.threads } } : {}) });
+  if (!g.quiet) process.stdout.write(`${engineBanner(engine)}\n`);
+  return engine;
 }
 
 /** A network's state_dict as safetensors bytes, with its { kind, options } metadata; any backend. */

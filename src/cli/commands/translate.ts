@@ -71,7 +71,7 @@ async function runTranslate(opts: TranslateOptions, g: GlobalOptions): Promise<v
   }
   // The first image is decoded before the engine starts, so a bad input fails fast.
   const first = await readImage(jobs[0].from);
-  const engine = await makeEngine(opts.backend);
+  const engine = await makeEngine(opts.backend, 0, g);
   try {
     const gen = await loadGenerator(engine, checked);
     for (const n of gen.notes) if (!g.quiet) process.stderr.write(`note: ${n}\n`);
