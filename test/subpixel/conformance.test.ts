@@ -33,10 +33,13 @@ describe.each(conformanceBackends)('upsampleConv2d matches PyTorch on $name (tol
     it(c.name, async () => settle(backend, c.name, await checkOpCase(engine, c, tol)));
   }
 
-  it('ran on this backend, not a fallback', () => {
-    const report = engine.dispatchReport();
-    const ran = JSON.stringify(report);
-    expect(ran).toContain('upsampleConv2d');
+  it('ran every kernel on this backend, none on a fallback', () => {
+    const kernels = engine.dispatchReport().kernels as unknown as Record<string, Record<string, number>>;
+    const on = backend === 'webgpu' ? 'webgpu' : 'wasm';
+    for (const k of ['upsampleConv2d', 'upsampleConv2dGradInput', 'upsampleConv2dGradWeight']) {
+      expect(kernels[k]?.[on] ?? 0, `${k} on ${on}: ${JSON.stringify(kernels[k])}`).toBeGreaterThan(0);
+      if (on === 'webgpu') expect(kernels[k]?.wasm ?? 0, `${k} fell back to wasm`).toBe(0);
+    }
   });
 
   it(`memory: all ${doc.cases.length} cases inside engine.tidy leave liveTensors at its baseline`, () => {
