@@ -12,6 +12,7 @@ export * from './conv_transpose2d';
 export * from './instance_norm';
 export * from './pad';
 export * from './upsample';
+export * from './upsample_conv2d';
 export * from './elementwise';
 export * from './reduce';
 export * from './loss';

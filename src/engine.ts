@@ -47,10 +47,10 @@ export interface EngineOptions {
   /** Options of the WebGPU backend. */
   webgpu?: WebGpuOptions;
   /**
-   * Options of the WASM backend: `threads` (default 1: kernel threads are opt-in, since each
-   * one is a worker with its own copy of the module and a share of the cores the caller may
-   * want for other work) and `relaxedSimd` (default: used when the runtime validates it).
-   * engine.wasmVariant says what runs.
+   * Options of the WASM backend: `threads` (default: the machine's available parallelism
+   * wherever the caller may block, that is Node and crossOriginIsolated workers; 1 on a page's
+   * main thread; pass `threads: 1` to keep the cores free for other work) and `relaxedSimd`
+   * (default: used when the runtime validates it). engine.wasmVariant says what runs.
    */
   wasm?: WasmOptions;
 }

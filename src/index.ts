@@ -11,6 +11,7 @@ export * from './ops/conv_transpose2d.js';
 export * from './ops/instance_norm.js';
 export * from './ops/pad.js';
 export * from './ops/upsample.js';
+export * from './ops/upsample_conv2d.js';
 export * from './ops/arithmetic.js';
 export * from './ops/reduce.js';
 export * from './ops/loss.js';

@@ -5,7 +5,7 @@
 // Shapes are those of PyTorch-GAN's GeneratorResNet and Discriminator at an image size S
 // (DESIGN.md section 9): the 7x7 stem on the reflection-padded image, the two stride-2
 // downsamplings, the 256-channel residual convs on their reflection-padded input, the seed's
-// Upsample + Conv and the original CycleGAN's ConvTranspose2d, the 7x7 output conv, one of the
+// Upsample + Conv (also fused, as upsampleConv2d) and the original CycleGAN's ConvTranspose2d, the 7x7 output conv, one of the
 // discriminator's 4x4 stride-2 convs, instance norm, the pads and the nearest upsampling.
 //
 // FLOP counts are exact: 2 x the multiply-adds of the direct algorithm, every kernel tap
@@ -51,6 +51,18 @@ export function opCases(S) {
       });
     }
   };
+  // upsampleConv2d (Upsample x2 + 3x3 conv p1 as four 2x2 phase convs): x is the un-upsampled
+  // input, and the FLOP count is the direct algorithm's on the upsampled one (as the '3x3 up'
+  // conv2d cases count it), so its GFLOP/s is an effective rate that can exceed the ceiling.
+  const subpixel = (label, cIn, h, cOut) => {
+    for (const dir of DIRS_CONV) {
+      list.push({
+        op: 'upsampleConv2d', dir, label, size: S,
+        x: [1, cIn, h / 2, h / 2], weight: [cOut, cIn, 3, 3], stride: 1, padding: 1,
+        flop: conv2dFlop(1, cIn, h, h, cOut, 3, 1, 1),
+      });
+    }
+  };
   const other = (op, label, x, attrs, outElems) => {
     const inElems = x.reduce((a, b) => a * b, 1);
     for (const dir of DIRS_OTHER) {
@@ -66,6 +78,8 @@ export function opCases(S) {
   conv('3x3 residual 256->256', 256, q + 2, 256, 3, 1, 0);
   conv('3x3 up 256->128', 256, S / 2, 128, 3, 1, 1);
   conv('3x3 up 128->64', 128, S, 64, 3, 1, 1);
+  subpixel('up x2 + 3x3 256->128 (sub-pixel)', 256, S / 2, 128);
+  subpixel('up x2 + 3x3 128->64 (sub-pixel)', 128, S, 64);
   conv('7x7 out 64->3', 64, S + 6, 3, 7, 1, 0);
   conv('D 4x4 s2 64->128', 64, S / 2, 128, 4, 2, 1);
   convT('convT 3x3 s2 256->128', 256, q, 128);

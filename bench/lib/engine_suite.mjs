@@ -42,6 +42,16 @@ function buildOp(lib, engine, c) {
     if (c.dir === 'forward') call = run(T, [x, w, b], [[g.n, g.cOut, g.oh, g.ow]], { ...g, hasBias: true });
     else if (c.dir === 'gradInput') call = run(`${T}GradInput`, [dy, w], [c.x], g);
     else call = run(`${T}GradWeight`, [dy, x], [c.weight], g);
+  } else if (c.op === 'upsampleConv2d') {
+    const [n, cIn, h, w] = c.x;
+    const cOut = c.weight[0];
+    const a = { n, cIn, h, w, cOut };
+    const wt = t(engine.randn(c.weight, { seed: SEED + 1, std: 0.05 }));
+    const b = t(engine.randn([cOut], { seed: SEED + 2 }));
+    const dy = t(engine.randn([n, cOut, 2 * h, 2 * w], { seed: SEED + 3 }));
+    if (c.dir === 'forward') call = run('upsampleConv2d', [x, wt, b], [[n, cOut, 2 * h, 2 * w]], { ...a, hasBias: true });
+    else if (c.dir === 'gradInput') call = run('upsampleConv2dGradInput', [dy, wt], [c.x], a);
+    else call = run('upsampleConv2dGradWeight', [dy, x], [c.weight], a);
   } else if (c.op === 'instanceNorm2d') {
     const [n, ch, h, w] = c.x;
     const attrs = { n, c: ch, hw: h * w, eps: 1e-5, affine: false };

@@ -72,7 +72,20 @@ export function buildOpCase(tf, c, backendName) {
   const x = tf.randomNormal(nhwc(c.x), 0, 1, 'float32', 1);
   const made = [x];
   let call;
-  if (c.op === 'conv2d' || c.op === 'convTranspose2d') {
+  if (c.op === 'upsampleConv2d') {
+    // what TF.js runs for Upsample x2 + Conv2d(k3, p1): resizeNearestNeighbor then the conv;
+    // its gradients are autodiff composites (no kernel to call on its own).
+    if (c.dir !== 'forward') {
+      x.dispose();
+      throw new PeerCannot('no fused upsample + conv gradient kernel in TF.js (autodiff composite only)');
+    }
+    const [cOut, cIn] = c.weight;
+    const f = tf.randomNormal([3, 3, cIn, cOut], 0, 0.05, 'float32', 2);
+    const b = tf.randomNormal([cOut], 0, 1, 'float32', 3);
+    made.push(f, b);
+    const size = [c.x[2] * 2, c.x[3] * 2];
+    call = () => tf.tidy(() => tf.fused.conv2d({ x: tf.image.resizeNearestNeighbor(x, size), filter: f, bias: b, strides: 1, pad: 'same' }));
+  } else if (c.op === 'conv2d' || c.op === 'convTranspose2d') {
     const k = c.weight[2];
     const [cIn, cOut] = c.op === 'conv2d' ? [c.weight[1], c.weight[0]] : [c.weight[0], c.weight[1]];
     if (c.dir === 'gradWeight' && !tf.getKernel('Conv2DBackpropFilter', backendName)) {

@@ -114,6 +114,17 @@ def op_case(c, dev):
         # aten's convolution_backward: the very kernels autograd calls, one gradient at a time
         return lambda: torch.ops.aten.convolution_backward(
             dy, x, w, None, [s, s], [p, p], [1, 1], transposed, [op_pad, op_pad], 1, mask)
+    if op == 'upsampleConv2d':
+        # what PyTorch runs for nn.Upsample(scale_factor=2) + Conv2d(k3, p1): the two ops
+        w = rn(c['weight'], 0.05)
+        b = rn([c['weight'][0]])
+        up = lambda t: F.interpolate(t, scale_factor=2, mode='nearest')  # noqa: E731
+        if d == 'forward':
+            return lambda: F.conv2d(up(x), w, b, padding=1)
+        leaf = (x if d == 'gradInput' else w).clone().requires_grad_(True)
+        y = F.conv2d(up(leaf), w, b, padding=1) if d == 'gradInput' else F.conv2d(up(x), leaf, b, padding=1)
+        dy = rn(list(y.shape))
+        return lambda: torch.autograd.grad(y, leaf, dy, retain_graph=True)
     fwd = {
         'instanceNorm2d': lambda t: F.instance_norm(t, eps=1e-5),
         'reflectionPad2d': lambda t: F.pad(t, c.get('pad', [0] * 4), mode='reflect'),

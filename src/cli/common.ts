@@ -3,7 +3,7 @@
 import { createQuietAutoEngine } from './gpu_probe.js';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import jpeg from 'jpeg-js';
 import { createEngine, type Engine } from '../engine.js';
 import type { BackendChoice } from '../engine.js';
@@ -16,10 +16,13 @@ import type { StepLosses } from '../cyclegan/trainer.js';
 import type { LossSeries } from './loss_chart.js';
 import { CliError } from './errors.js';
 import { readFileOrFail, writeFileAtomic } from './files.js';
+import { engineBanner } from './runtime.js';
 
 export interface GlobalOptions {
   verbose?: boolean;
   quiet?: boolean;
+  /** --threads: threads of the WASM kernels (default: every core, see src/backends/wasm/threads.ts) */
+  threads?: number;
 }
 
 export const BACKENDS = ['auto', 'webgpu', 'wasm'] as const;
@@ -47,10 +50,24 @@ export function parseFloatOpt(min = -Infinity) {
   };
 }
 
-export async function makeEngine(backend: BackendChoice, seed = 0): Promise<Engine> {
-  // 'auto' keeps Dawn's native stderr warnings for --verbose (src/cli/gpu_probe.ts).
-  if (backend === 'auto') return createQuietAutoEngine(seed, process.argv.includes('--verbose') || process.argv.includes('-v'));
-  return createEngine({ backend, seed });
+/** `--threads <n>`, added once to every command that starts an engine (src/cli/main.ts). */
+export function threadsOption(): Option {
+  return new Option('--threads <n>', 'threads of the WebAssembly kernels (default: every core of this machine)').argParser(parseIntOpt(1, 64));
+}
+
+/**
+ * The command's engine: --threads when given (else every core), the relaxed-SIMD build where it
+ * runs (src/cli/runtime.ts). 'auto' keeps Dawn's native stderr warnings for --verbose
+ * (src/cli/gpu_probe.ts). Unless --quiet, prints its first line: version, build and threads.
+ */
+export async function makeEngine(backend: BackendChoice, seed = 0, g: GlobalOptions = {}): Promise<Engine> {
+  const wasm = g.threads !== undefined ? { wasm: { threads: g.threads } } : {};
+  const engine =
+    backend === 'auto'
+      ? await createQuietAutoEngine(seed, process.argv.includes('--verbose') || process.argv.includes('-v'), wasm)
+      : await createEngine({ backend, seed, ...wasm });
+  if (!g.quiet) process.stdout.write(`${engineBanner(engine)}\n`);
+  return engine;
 }
 
 /** A network's state_dict as safetensors bytes, with its { kind, options } metadata; any backend. */

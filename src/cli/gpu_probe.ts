@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { createEngine, type Engine } from '../engine.js';
+import { createEngine, type Engine, type EngineOptions } from '../engine.js';
 import { softwareAdapterReason } from '../backends/webgpu/gpu.js';
 
 /** The adapter the child process was given: its info, or null for none; undefined when the probe could not run. */
@@ -74,14 +74,14 @@ function probedGpu(adapter: Record<string, unknown> | null): { requestAdapter():
  * An engine for backend 'auto' that keeps Dawn's stderr lines out of the output unless
  * `verbose` (they are then relayed as the probe printed them).
  */
-export async function createQuietAutoEngine(seed: number, verbose: boolean): Promise<Engine> {
+export async function createQuietAutoEngine(seed: number, verbose: boolean, extra: Pick<EngineOptions, 'wasm'> = {}): Promise<Engine> {
   const url = webgpuUrl();
   // No `webgpu` package: no Dawn, nothing to hide; the engine says why WebGPU is unavailable.
-  if (url === null) return createEngine({ backend: 'auto', seed });
+  if (url === null) return createEngine({ backend: 'auto', seed, ...extra });
   const found = await probe(url);
   if (found && verbose && found.stderr) process.stderr.write(found.stderr);
   if (found && (found.adapter === null || softwareAdapterReason({ info: found.adapter }) !== null)) {
-    return createEngine({ backend: 'auto', seed, webgpu: { gpu: probedGpu(found.adapter) } });
+    return createEngine({ backend: 'auto', seed, ...extra, webgpu: { gpu: probedGpu(found.adapter) } });
   }
-  return createEngine({ backend: 'auto', seed });
+  return createEngine({ backend: 'auto', seed, ...extra });
 }

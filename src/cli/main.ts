@@ -1,6 +1,7 @@
 // The `cyclegan-engine` command: a commander program with one subcommand per job.
 import { Command, CommanderError } from 'commander';
-import type { GlobalOptions } from './common.js';
+import { threadsOption, type GlobalOptions } from './common.js';
+import { cliVersion, enableRelaxedSimd } from './runtime.js';
 import { CliError, USAGE_EXIT, reportError } from './errors.js';
 import { demoCommand } from './commands/demo.js';
 import { translateCommand } from './commands/translate.js';
@@ -9,7 +10,8 @@ import { convertCommand } from './commands/convert.js';
 import { trainCommand } from './commands/train.js';
 import { benchCommand } from './commands/bench.js';
 
-declare const __CLI_VERSION__: string | undefined;
+// The commands that start an engine, and so take --threads.
+const ENGINE_COMMANDS = new Set(['demo', 'train', 'translate', 'convert', 'bench']);
 
 function oneLine(str: string): string {
   return `${str.split('\n')[0].replace(/^error: /, 'cyclegan-engine: error: ')} (see --help)\n`;
@@ -20,7 +22,7 @@ export function buildProgram(): Command {
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   program
     .description('Train and run CycleGAN image-to-image translation (WebAssembly SIMD or WebGPU)')
-    .version(typeof __CLI_VERSION__ === 'string' ? __CLI_VERSION__ : '0.0.0')
+    .version(cliVersion())
     .option('-v, --verbose', 'print stack traces of errors')
     .option('-q, --quiet', 'no progress bar or messages (errors still go to stderr)')
     .enablePositionalOptions(false)
@@ -29,10 +31,12 @@ export function buildProgram(): Command {
   for (const cmd of [demoCommand(globals), trainCommand(globals), translateCommand(globals), convertCommand(globals), infoCommand(globals), benchCommand(globals)]) {
     // Global flags are accepted after the subcommand too (`demo --quiet`).
     cmd.option('-v, --verbose', 'print stack traces of errors').option('-q, --quiet', 'no progress bar or messages');
+    if (ENGINE_COMMANDS.has(cmd.name())) cmd.addOption(threadsOption());
     cmd.hook('preAction', (_this, action) => {
       const o = action.opts<GlobalOptions>();
       if (o.verbose) program.setOptionValue('verbose', true);
       if (o.quiet) program.setOptionValue('quiet', true);
+      if (o.threads !== undefined) program.setOptionValue('threads', o.threads);
     });
     cmd.exitOverride();
     cmd.configureOutput({ outputError: (str, write) => write(oneLine(str)) });
@@ -45,6 +49,8 @@ export function buildProgram(): Command {
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = buildProgram();
   const verbose = argv.includes('--verbose') || argv.includes('-v');
+  // Before any module compiles: the relaxed-SIMD build wherever the runtime can run it.
+  await enableRelaxedSimd();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -4,10 +4,11 @@
 //   10 .. 9+N ResidualBlock(256);
 //   Upsample(2), Conv 256->128 k3 p1 (11+N), IN, ReLU, Upsample(2), Conv 128->64 k3 p1 (15+N), IN, ReLU;
 //   ReflectionPad2d(3), Conv 64->c k7 (19+N), Tanh.
+// Each Upsample + Conv pair runs as one upsampleConv2d (upsample_conv_sequential.ts); the
+// modules and their keys are unchanged.
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from '../nn/module.js';
-import { Sequential } from '../nn/sequential.js';
 import { Conv2d } from '../nn/conv.js';
 import { InstanceNorm2d } from '../nn/norm.js';
 import { ReflectionPad2d } from '../nn/padding.js';
@@ -16,6 +17,7 @@ import { ReLU, Tanh } from '../nn/activation.js';
 import { checkEngine, checkInt } from '../nn/args.js';
 import { ResidualBlock } from './residual_block.js';
 import { checkInputShape } from './shape.js';
+import { UpsampleConvSequential } from './upsample_conv_sequential.js';
 
 /**
  * Reflection padding around the two 7x7 convolutions. PyTorch-GAN pads by `channels`, which
@@ -27,7 +29,7 @@ const OUTER_PAD = 3;
 export class GeneratorResNet extends Module {
   readonly inputShape: [number, number, number];
   readonly nResidualBlocks: number;
-  readonly model: Sequential;
+  readonly model: UpsampleConvSequential;
 
   /**
    * @param inputShape [channels, height, width] of the images (height and width multiples of 4,
@@ -69,7 +71,7 @@ export class GeneratorResNet extends Module {
       inFeatures = outFeatures;
     }
     layers.push(new ReflectionPad2d(OUTER_PAD), new Conv2d(engine, outFeatures, channels, 7), new Tanh());
-    this.model = this.registerModule('model', new Sequential(...layers));
+    this.model = this.registerModule('model', new UpsampleConvSequential(...layers));
   }
 
   /** x [n, channels, h, w] in [-1, 1] -> [n, channels, h, w] in [-1, 1]. */

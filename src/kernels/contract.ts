@@ -26,6 +26,15 @@ export interface ConvGeometry {
   padW: number;
 }
 
+/** Sizes of the upsampleConv2d kernels: x [n, cIn, h, w] (before upsampling), cOut outputs. */
+export interface UpsampleConvAttrs {
+  n: number;
+  cIn: number;
+  h: number;
+  w: number;
+  cOut: number;
+}
+
 export interface KernelAttrs {
   // ---- conv2d: x [n,cIn,h,w], weight [cOut,cIn,kh,kw], bias [cOut] -> y [n,cOut,oh,ow]
   /** ins [x, weight, bias|null] outs [y] */
@@ -36,6 +45,15 @@ export interface KernelAttrs {
   conv2dGradWeight: ConvGeometry;
   /** ins [dy] outs [dbias]: sum of dy over n, h, w per channel; shared by both conv families. */
   conv2dGradBias: { n: number; c: number; hw: number };
+
+  // ---- upsampleConv2d: nearest x2 upsampling then a 3x3 conv with padding 1, as four 2x2
+  // convs of x (one per output phase): x [n,cIn,h,w], weight [cOut,cIn,3,3] -> y [n,cOut,2h,2w]
+  /** ins [x, weight, bias|null] outs [y] */
+  upsampleConv2d: UpsampleConvAttrs & { hasBias: boolean };
+  /** ins [dy, weight] outs [dx] */
+  upsampleConv2dGradInput: UpsampleConvAttrs;
+  /** ins [dy, x] outs [dweight] (the bias gradient is conv2dGradBias of dy) */
+  upsampleConv2dGradWeight: UpsampleConvAttrs;
 
   // ---- convTranspose2d: x [n,cIn,h,w], weight [cIn,cOut,kh,kw], bias [cOut] -> y [n,cOut,oh,ow]
   // with oh = (h-1)*strideH - 2*padH + kh + outputPaddingH.

@@ -26,6 +26,9 @@ describe('FLOP counts', () => {
     const g = { n: 1, cIn: 64, h: 256, w: 256, cOut: 128, kh: 3, kw: 3, oh: 128, ow: 128 };
     for (const k of ['conv2d', 'conv2dGradInput', 'conv2dGradWeight']) expect(kernelFlop(k, g)).toBe(conv2dFlop(1, 64, 256, 256, 128, 3, 2, 1));
     expect(kernelFlop('convTranspose2dGradWeight', { ...g, h: 64, w: 64, cIn: 256 })).toBe(convTranspose2dFlop(1, 256, 64, 64, 128, 3));
+    // upsampleConv2d counts the direct algorithm on the upsampled input (an effective rate)
+    const up = { n: 1, cIn: 256, h: 64, w: 64, cOut: 128 };
+    for (const k of ['upsampleConv2d', 'upsampleConv2dGradInput', 'upsampleConv2dGradWeight']) expect(kernelFlop(k, up)).toBe(conv2dFlop(1, 256, 128, 128, 128, 3, 1, 1));
     expect(kernelFlop('relu', { n: 10 })).toBe(0);
   });
 });
@@ -34,7 +37,7 @@ describe('cases', () => {
   it('cover every op and direction at both sizes, with unique ids', () => {
     const cases = [...opCases(128), ...opCases(256), ...e2eCases()];
     expect(new Set(cases.map((c: { id: string }) => c.id)).size).toBe(cases.length);
-    for (const op of ['conv2d', 'convTranspose2d', 'instanceNorm2d', 'reflectionPad2d', 'zeroPad2d', 'upsampleNearest2d']) {
+    for (const op of ['conv2d', 'convTranspose2d', 'upsampleConv2d', 'instanceNorm2d', 'reflectionPad2d', 'zeroPad2d', 'upsampleNearest2d']) {
       expect(cases.some((c: { op?: string }) => c.op === op)).toBe(true);
     }
     const convs = opCases(256).filter((c: { op: string }) => c.op === 'conv2d');

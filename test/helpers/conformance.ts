@@ -219,6 +219,8 @@ export function forwardOp(c: OpCase, L: Leaves): Tensor {
       return api.zeroPad2d(L.x, attr<number | [number, number, number, number]>(c, 'padding'));
     case 'upsampleNearest2d':
       return api.upsampleNearest2d(L.x, attr<number>(c, 'scaleFactor'));
+    case 'upsampleConv2d':
+      return api.upsampleConv2d(L.x, L.weight, L.bias ?? null, { scale: attr<number>(c, 'scale'), padding: attr<number>(c, 'padding') });
     case 'relu':
       return api.relu(L.x);
     case 'leakyRelu':

@@ -42,6 +42,9 @@ window.results = (async () => ({
   main: await probe(2).catch((e) => ({ error: String(e) })),
   worker2: await inWorker(2),
   worker1: await inWorker(1),
+  hardwareConcurrency: navigator.hardwareConcurrency,
+  workerDefault: await inWorker(undefined),
+  mainDefault: await probe(undefined).catch((e) => ({ error: String(e) })),
 }))();
 </script>`;
 
@@ -49,6 +52,7 @@ describe.runIf(available || process.env.CI === 'true')('wasm variants in Chromiu
   let server: Server;
   let results: Record<string, { variant?: { threads: number; relaxedSimd: boolean }; y?: number[]; error?: string }> & {
     isolated?: boolean;
+    hardwareConcurrency?: number;
   };
 
   beforeAll(async () => {
@@ -93,6 +97,13 @@ describe.runIf(available || process.env.CI === 'true')('wasm variants in Chromiu
     expect(results.worker2!.variant).toEqual({ threads: 2, relaxedSimd: true });
     expect(results.worker1!.variant).toEqual({ threads: 1, relaxedSimd: true });
     expect(results.worker2!.y).toEqual(results.worker1!.y);
+  });
+
+  it('without threads: every core in a worker, one on the main thread (it cannot block)', () => {
+    expect(results.workerDefault!.error).toBeUndefined();
+    expect(results.workerDefault!.variant).toEqual({ threads: Math.min(64, results.hardwareConcurrency!), relaxedSimd: true });
+    expect(results.workerDefault!.y).toEqual(results.worker1!.y);
+    expect(results.mainDefault!.variant).toEqual({ threads: 1, relaxedSimd: true });
   });
 
   it('the main thread falls back to one thread without error', () => {

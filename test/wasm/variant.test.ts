@@ -1,14 +1,15 @@
 // createEngine's WASM options and engine.wasmVariant: the thread pool starts, runs, reports
 // itself and ends with the engine; bad options are refused with AttributeError; relaxed SIMD
 // is used only where the runtime validates it, and asking for it elsewhere is an error.
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { AttributeError, BackendUnavailableError, conv2d, createEngine } from '../../src/index.js';
 import { relaxedSimdSupported } from '../../src/backends/wasm/loader.js';
 
 describe('engine.wasmVariant and the wasm options', () => {
-  it('defaults to one thread and the build the runtime validates', async () => {
+  it('defaults to every core (Node may block) and the build the runtime validates', async () => {
     const engine = await createEngine({ backend: 'wasm' });
-    expect(engine.wasmVariant).toEqual({ threads: 1, relaxedSimd: relaxedSimdSupported() });
+    expect(engine.wasmVariant).toEqual({ threads: Math.min(64, availableParallelism()), relaxedSimd: relaxedSimdSupported() });
     engine.dispose();
   });
 

@@ -14,13 +14,15 @@ import {
   type WasmVariant,
 } from './loader.js';
 import type { WasmContext, WasmStorage } from './storage.js';
-import { claimCounterAddress, CONTROL_BYTES, ThreadPool, threadSupport } from './threads.js';
+import { claimCounterAddress, CONTROL_BYTES, defaultThreads, ThreadPool, threadSupport } from './threads.js';
 import { wasmKernels, PARALLEL_KERNELS } from './kernels/index.js';
 
 export interface WasmOptions {
   /**
-   * Threads that run the convolutions, the calling thread included (default 1). Above 1 the
-   * backend starts threads - 1 workers on a shared memory; where the runtime cannot (a
+   * Threads that run the convolutions, the calling thread included. Default: every core
+   * (os.availableParallelism() in Node, navigator.hardwareConcurrency in a crossOriginIsolated
+   * worker) where kernel threads can run, else 1 (see defaultThreads() in threads.ts). Above 1
+   * the backend starts threads - 1 workers on a shared memory; where the runtime cannot (a
    * browser page that is not crossOriginIsolated, or its main thread) it runs on one thread.
    */
   threads?: number;
@@ -83,7 +85,7 @@ export class WasmBackend implements Backend<WasmStorage> {
 
   static async create(options: WasmOptions = {}): Promise<WasmBackend> {
     const relaxedSimd = options.relaxedSimd ?? relaxedSimdSupported();
-    const threads = options.threads ?? 1;
+    const threads = options.threads ?? (await defaultThreads());
     const unsupported = threads > 1 ? threadSupport() : null;
     if (threads > 1 && unsupported === null) {
       const memory = new WebAssembly.Memory({ ...SHARED_MEMORY_PAGES, shared: true });

@@ -60,6 +60,24 @@ export function threadSupport(): string | null {
   return null;
 }
 
+/**
+ * The threads a backend runs on when not told: every core the runtime reports
+ * (os.availableParallelism() in Node, navigator.hardwareConcurrency in a crossOriginIsolated
+ * worker) where kernel threads can run (threadSupport() is null), else 1, so a page's main
+ * thread, which cannot block, stays on one thread. At most 64.
+ */
+export async function defaultThreads(): Promise<number> {
+  if (threadSupport() !== null) return 1;
+  let n = 1;
+  if (isNode()) {
+    const os = (await dynamicImport('node:os')) as { availableParallelism?: () => number; cpus(): unknown[] };
+    n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  } else {
+    n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  }
+  return Math.max(1, Math.min(64, Math.floor(n) || 1));
+}
+
 export class ThreadPool {
   private readonly ctl: Int32Array;
   private readonly kernelIndex: Map<string, number>;

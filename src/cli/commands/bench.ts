@@ -70,7 +70,7 @@ export function benchCommand(globals: () => GlobalOptions): Command {
         if (code !== 0) throw new CliError(`bench: ${script} exited with code ${code}`);
       }
       if (opts.step) {
-        const engine = await makeEngine(opts.backend);
+        const engine = await makeEngine(opts.backend, 0, g);
         try {
           const trainer = new CycleGANTrainer(engine, { imgHeight: opts.size, imgWidth: opts.size, nResidualBlocks: opts.blocks, nEpochs: 1, decayEpoch: 0 });
           try {

@@ -34,7 +34,7 @@ export function convertCommand(globals: () => GlobalOptions): Command {
       let out: Uint8Array;
       let what: string;
       if (known) {
-        const engine = await makeEngine('wasm');
+        const engine = await makeEngine('wasm', 0, g);
         try {
           const notes: string[] = [];
           const model = await loadModel(engine, bytes, { onNote: (n) => notes.push(n) });

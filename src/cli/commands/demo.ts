@@ -57,7 +57,7 @@ async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<void> {
     if (!g.quiet) process.stdout.write(`${line}\n`);
   };
   const started = performance.now();
-  const engine = await makeEngine(opts.backend, opts.seed);
+  const engine = await makeEngine(opts.backend, opts.seed, g);
   try {
     // One epoch holds up to 500 distinct image pairs; longer runs take several epochs.
     const size = Math.min(opts.steps * opts.batchSize, 500);

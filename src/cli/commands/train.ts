@@ -144,7 +144,7 @@ async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: strin
   // Without --resume the dataset is opened (and every file checked) before the engine starts.
   const shape0 = { imgHeight: opts.imgHeight, imgWidth: opts.imgWidth, channels: opts.channels as 1 | 3 };
   const early = opts.resume ? null : await loadFolderDataset(resolve(opts.data), { ...shape0, mode: 'train' });
-  const engine = await makeEngine(opts.backend, opts.seed);
+  const engine = await makeEngine(opts.backend, opts.seed, g);
   try {
     let trainer: CycleGANTrainer;
     if (resumeBytes) {

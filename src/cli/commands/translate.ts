@@ -101,7 +101,7 @@ async function runTranslate(opts: TranslateOptions, g: GlobalOptions): Promise<v
   await refuseOutputOverInput(jobs);
   // A single image is decoded before the engine starts, so a bad input fails fast.
   const first = dirMode ? null : await readImage(jobs[0].from);
-  const engine = await makeEngine(opts.backend);
+  const engine = await makeEngine(opts.backend, 0, g);
   const failures: string[] = [];
   try {
     const gen = await loadGenerator(engine, checked);

@@ -6,6 +6,7 @@ import { CONV_PARALLEL_KERNELS, convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
 import { normKernels } from './norm.js';
 import { padKernels } from './pad.js';
+import { upsampleConvKernels } from './upsample_conv.js';
 
 export function wasmKernels(ctx: WasmContext): KernelTable<WasmStorage> {
   return {
@@ -13,6 +14,7 @@ export function wasmKernels(ctx: WasmContext): KernelTable<WasmStorage> {
     ...convKernels(ctx),
     ...normKernels(ctx),
     ...padKernels(ctx),
+    ...upsampleConvKernels(ctx),
     ...elementwiseKernels(ctx),
   };
 }

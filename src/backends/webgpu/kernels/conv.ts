@@ -38,7 +38,7 @@ const NARROW: Tile = { TILE_M: 16, TILE_N: 256, TILE_K: 8 };
 const tileFor = (rows: number): Tile => (rows <= 16 ? NARROW : WIDE);
 
 /** One lowered product: the image, the grid its windows visit, and the weight matrix rows. */
-interface Lowering {
+export interface Lowering {
   n: number;
   imgC: number;
   imgH: number;
@@ -55,7 +55,7 @@ interface Lowering {
 }
 
 /** conv2d's lowering: image x, positions y's grid, M = cOut. */
-const direct = (g: ConvGeometry): Lowering => ({
+export const direct = (g: ConvGeometry): Lowering => ({
   n: g.n, imgC: g.cIn, imgH: g.h, imgW: g.w, m: g.cOut, kh: g.kh, kw: g.kw,
   gridH: g.oh, gridW: g.ow, sh: g.strideH, sw: g.strideW, ph: g.padH, pw: g.padW,
 });
@@ -73,7 +73,7 @@ const geometryParams = (l: Lowering): WgslPass['params'] =>
   }));
 
 /** out[n, M, grid] = weight · col(img) + bias; bindings [img, weight, bias, out]. */
-function forwardPass(l: Lowering, bindings: WgslBinding[], hasBias: boolean): WgslPass {
+export function forwardPass(l: Lowering, bindings: WgslBinding[], hasBias: boolean): WgslPass {
   const tile = tileFor(l.m);
   const tilesP = ceilDiv(l.gridH * l.gridW, tile.TILE_N);
   const tilesM = ceilDiv(l.m, tile.TILE_M);
@@ -88,7 +88,7 @@ function forwardPass(l: Lowering, bindings: WgslBinding[], hasBias: boolean): Wg
 }
 
 /** img[n, imgC, imgH, imgW] = col2im(weightᵀ · src) + bias; bindings [src, weight, bias, img]. */
-function adjointPass(l: Lowering, bindings: WgslBinding[], hasBias: boolean): WgslPass {
+export function adjointPass(l: Lowering, bindings: WgslBinding[], hasBias: boolean): WgslPass {
   const tile = tileFor(l.imgC);
   // Pixels of one stride phase; the largest phase (ry = rx = 0) sizes the tile count.
   const tilesP = ceilDiv(ceilDiv(l.imgH, l.sh) * ceilDiv(l.imgW, l.sw), tile.TILE_N);
@@ -136,17 +136,20 @@ function weightSplit(l: Lowering): WeightSplit {
   return { tile, tilesK, tilesM, slices, sliceLen };
 }
 
-const weightScratch = (l: Lowering): number[] => {
+export const weightScratch = (l: Lowering): number[] => {
   const s = weightSplit(l);
   return s.slices > 1 ? [s.slices * l.m * l.imgC * l.kh * l.kw] : [];
 };
 
-/** dW[M, imgC*kh*kw] = Σ src · col(img)ᵀ; src and img are the given input bindings. */
-function weightPasses(l: Lowering, src: WgslBinding, img: WgslBinding): WgslPass[] {
+/**
+ * dW[M, imgC*kh*kw] = Σ src · col(img)ᵀ; src and img are the given bindings, dW goes to `out`
+ * (default the kernel's output 0), the partial sums to scratch `partials` (see weightScratch).
+ */
+export function weightPasses(l: Lowering, src: WgslBinding, img: WgslBinding, out: WgslBinding = OUT(0), partials = 0): WgslPass[] {
   const s = weightSplit(l);
   const count = l.m * l.imgC * l.kh * l.kw;
   const total = s.tilesK * s.tilesM * s.slices;
-  const partial = s.slices > 1 ? SCRATCH(0) : OUT(0);
+  const partial = s.slices > 1 ? SCRATCH(partials) : out;
   const first: WgslPass = {
     shader: 'conv2d_grad_weight',
     defines: { ...s.tile },
@@ -168,7 +171,7 @@ function weightPasses(l: Lowering, src: WgslBinding, img: WgslBinding): WgslPass
     {
       shader: 'conv2d_grad_weight_reduce',
       defines: { WG },
-      bindings: [partial, OUT(0)],
+      bindings: [partial, out],
       params: [u32(count), u32(s.slices)],
       workgroups: grid1d(count, WG),
     },

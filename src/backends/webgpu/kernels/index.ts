@@ -11,12 +11,14 @@ import { normKernels } from './norm.js';
 import { padKernels } from './pad.js';
 import { randomKernels } from './random.js';
 import { reduceKernels } from './reduce.js';
+import { upsampleConvKernels } from './upsample_conv.js';
 
 export const wgslKernels: WgslKernelTable = {
   ...activationKernels,
   ...convKernels,
   ...normKernels,
   ...padKernels,
+  ...upsampleConvKernels,
   ...elementwiseKernels,
   ...reduceKernels,
   ...lossKernels,
