@@ -40,17 +40,17 @@ export interface SampleInfo {
 }
 
 export interface FitOptions {
-  /** Called after every step (awaited). */
-  onProgress?: (progress: FitProgress) => void | Promise<void>;
+  /** Called after every step; a promise it returns is awaited. */
+  onProgress?: (progress: FitProgress) => unknown;
   /** Checked between steps; when aborted, fit writes a checkpoint (if configured) and returns. */
   signal?: AbortSignal;
   /**
    * Where checkpoints go: a file path (Node; written atomically) or a function receiving the
    * bytes. Written every `checkpointInterval` epochs, when aborted and at the end.
    */
-  checkpoint?: string | ((bytes: Uint8Array) => void | Promise<void>);
+  checkpoint?: string | ((bytes: Uint8Array) => unknown);
   /** Receives a sample grid every `sampleInterval` batches (the reference's sample_images). */
-  onSample?: (grid: RgbaImage, info: SampleInfo) => void | Promise<void>;
+  onSample?: (grid: RgbaImage, info: SampleInfo) => unknown;
   /** Where sample images come from (the reference uses the test split); default the training set. */
   sampleDataset?: TrainingDataset;
   /** Images per sample row (default 5, the reference's). */

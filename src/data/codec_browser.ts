@@ -4,8 +4,10 @@
 import { CycleGanError } from '../errors.js';
 import { ImageDecodeError, InvalidImageError } from './errors.js';
 import type { DecodedImage } from './image.js';
+import type { DomHTMLCanvasElement, DomHTMLImageElement, DomImageBitmap, DomImageData, DomOffscreenCanvas } from '../dom_types.js';
 
-export type BrowserImageSource = Blob | ImageBitmap | ImageData | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement;
+/** An image a page holds (the DOM classes resolve to never in a program without the DOM lib). */
+export type BrowserImageSource = Blob | DomImageBitmap | DomImageData | DomHTMLCanvasElement | DomOffscreenCanvas | DomHTMLImageElement;
 
 interface Canvas2D {
   getImageData(x: number, y: number, w: number, h: number): ImageData;

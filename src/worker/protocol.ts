@@ -106,9 +106,9 @@ export interface WireFitOptions {
   progressIntervalMs?: number;
 }
 
-export type ProgressCallback = (progress: FitProgress) => void | Promise<void>;
-export type CheckpointCallback = (bytes: Uint8Array) => void | Promise<void>;
-export type SampleCallback = (grid: RgbaImage, info: SampleInfo) => void | Promise<void>;
+export type ProgressCallback = (progress: FitProgress) => unknown;
+export type CheckpointCallback = (bytes: Uint8Array) => unknown;
+export type SampleCallback = (grid: RgbaImage, info: SampleInfo) => unknown;
 
 export type LoadModelWireOptions = Omit<LoadModelOptions, 'onNote'> & {
   /** Which direction a single generator file translates (default 'AtoB'). */

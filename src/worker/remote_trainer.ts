@@ -16,13 +16,13 @@ import type { NetworkName, TrainerInfo, WireBatch, WireFitOptions, WorkerApi } f
 /** fit()'s options in a worker: the in-thread ones, with datasets as descriptions. */
 export interface WorkerFitOptions {
   /** Called at most every `progressIntervalMs` (openWorker's option, default 250), and on the last step. */
-  onProgress?: (progress: FitProgress) => void | Promise<void>;
+  onProgress?: (progress: FitProgress) => unknown;
   /** Aborting stops fit at the next step boundary; it resolves with status 'aborted'. */
   signal?: AbortSignal;
   /** A file path the worker writes (Node), or a function receiving the checkpoint bytes (transferred). */
-  checkpoint?: string | ((bytes: Uint8Array) => void | Promise<void>);
+  checkpoint?: string | ((bytes: Uint8Array) => unknown);
   /** Receives a sample grid (ImageData in browsers) every `sampleInterval` batches. */
-  onSample?: (grid: RgbaImage, info: SampleInfo) => void | Promise<void>;
+  onSample?: (grid: RgbaImage, info: SampleInfo) => unknown;
   sampleDataset?: DatasetInput;
   sampleCount?: number;
   /** Overrides openWorker's progressIntervalMs for this call. */
