@@ -1,7 +1,7 @@
 // The engine: owns the backends, creates tensors, runs kernels (choosing a backend per op),
 // records autograd nodes, and keeps memory and dispatch statistics.
 //
-// Dispatch (DESIGN.md section 3): with WebGPU active, every op goes to the WebGPU backend,
+// Dispatch (docs/design.md, "How a kernel is chosen"): with WebGPU active, every op goes to the WebGPU backend,
 // which runs it on the GPU or, when the GPU cannot (no WGSL kernel, a buffer over a device
 // limit, a missing feature, a failed pipeline), on WASM inside its ordered stream, with the
 // inputs read back and the outputs uploaded (counted per kernel in dispatchReport()). Under

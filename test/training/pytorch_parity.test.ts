@@ -168,7 +168,7 @@ describe.skipIf(!torch.ok && !torch.required)(`training equals PyTorch-GAN's cyc
         // ---- step 1, from identical state
         const s1 = t32.read('step1.safetensors');
         const step1Loss = Math.max(...LOSSES.map((k) => rel(steps[0][k], ref32[0][k])));
-        // Bounds scale with the backend's op tolerance (DESIGN.md 5: 1e-4 WASM, 1e-3 WebGPU).
+        // Bounds scale with the backend's op tolerance (docs/design.md, "The numbers that define correct": 1e-4 WASM, 1e-3 WebGPU).
         const lossBound = backend.tol / 10; // 1e-5 on WASM
         const gradBound = backend.tol * 10; // 1e-3 on WASM, the spec's bound
         expect(step1Loss).toBeLessThan(lossBound);
