@@ -36,8 +36,9 @@ import type {
   WorkerApi,
   WorkerInit,
   WorkerReady,
+  WorkerTestHooks,
 } from './protocol.js';
-import { WORKER_EXIT_MESSAGE } from './protocol.js';
+import { isDirectionMap, WORKER_EXIT_MESSAGE } from './protocol.js';
 
 const NETWORKS: readonly NetworkName[] = ['G_AB', 'G_BA', 'D_A', 'D_B'];
 const DIRECTIONS: readonly Direction[] = ['AtoB', 'BtoA'];
@@ -51,14 +52,6 @@ function isGenerator(m: Module): m is GeneratorResNet | ResnetGenerator {
   return m instanceof GeneratorResNet || m instanceof ResnetGenerator;
 }
 
-/** Sources keyed by direction, as opposed to one source (bytes, Blob, URL or path). */
-function isDirectionMap(s: unknown): s is Partial<Record<Direction, WireSource>> {
-  if (s === null || typeof s !== 'object' || s instanceof ArrayBuffer || ArrayBuffer.isView(s)) return false;
-  if (typeof Blob !== 'undefined' && s instanceof Blob) return false;
-  const keys = Object.keys(s);
-  return keys.length > 0 && keys.every((k) => (DIRECTIONS as readonly string[]).includes(k));
-}
-
 function isCheckpoint(bytes: Uint8Array): boolean {
   if (detectFormat(bytes) !== 'safetensors') return false;
   return readSafetensors(bytes).metadata.format === CHECKPOINT_FORMAT;
@@ -69,7 +62,7 @@ function ownedBytes(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
-export class WorkerHost implements WorkerApi {
+export class WorkerHost implements WorkerApi, WorkerTestHooks {
   private engine: Engine | null = null;
   private options: WorkerInit | null = null;
   private nextId = 1;
@@ -256,7 +249,7 @@ export class WorkerHost implements WorkerApi {
     const onNote = (n: string): void => void notes.push(n);
     const nets: LoadedModel['nets'] = {};
     try {
-      if (isDirectionMap(sources)) {
+      if (isDirectionMap<WireSource>(sources)) {
         for (const d of DIRECTIONS) if (sources[d] !== undefined) nets[d] = await loadModel(engine, await readSource(sources[d]!), { ...loadOptions, onNote });
       } else {
         const bytes = await readSource(sources);
