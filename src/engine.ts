@@ -18,7 +18,7 @@ import { DispatchStats, openBackends, type BackendChoice, type BackendSelection,
 import type { KernelAttrs, KernelName } from './kernels/contract.js';
 import {
   AttributeError,
-  CycleGanError,
+  CycleGANError,
   DTypeError,
   KernelMissingError,
   ShapeError,
@@ -489,7 +489,7 @@ export class Engine {
     this.checkNotLost(t, 'dataSync', 'tensor');
     const data = this.backendFor(t._buf.storage).readSync(t._buf.storage);
     if (!data) {
-      throw new CycleGanError(
+      throw new CycleGANError(
         `dataSync: the tensor is on the ${t.backend} backend, whose results arrive asynchronously; use await data() (or engine.sync() first to wait for queued work)`,
       );
     }
@@ -520,7 +520,7 @@ export class Engine {
 
   private backendFor(storage: Storage): Backend {
     const b = this.backends.get(storage.backend);
-    if (!b) throw new CycleGanError(`no ${storage.backend} backend in this engine`);
+    if (!b) throw new CycleGANError(`no ${storage.backend} backend in this engine`);
     return b;
   }
 
@@ -531,7 +531,7 @@ export class Engine {
    */
   private storageOn(t: Tensor, backend: Backend, op: string, arg: string, revive = false): Storage {
     if (t.engine !== this) {
-      throw new CycleGanError('a tensor from another engine was passed to an op; tensors cannot be shared across engines');
+      throw new CycleGANError('a tensor from another engine was passed to an op; tensors cannot be shared across engines');
     }
     const buf = t._buf;
     if (buf.storage.backend === backend.name) return buf.storage;
@@ -544,7 +544,7 @@ export class Engine {
     }
     const values = from.readSync(buf.storage);
     if (!values) {
-      throw new CycleGanError(`${op}: ${arg} is on the ${buf.storage.backend} backend and cannot be moved to ${backend.name} synchronously`);
+      throw new CycleGANError(`${op}: ${arg} is on the ${buf.storage.backend} backend and cannot be moved to ${backend.name} synchronously`);
     }
     const moved = backend.alloc(t.size);
     backend.write(moved, values);
@@ -566,6 +566,6 @@ export class Engine {
   }
 
   private assertAlive(): void {
-    if (this.disposed) throw new CycleGanError('the engine was disposed');
+    if (this.disposed) throw new CycleGANError('the engine was disposed');
   }
 }

@@ -1,7 +1,7 @@
 // CycleGANTrainer.fit's loop: epoch ordering, batch collation, progress with an ETA, abort and
 // checkpoint writing, and sample grids. Functions taking the trainer and its run position; the
 // trainer's public methods (step, endEpoch, saveCheckpoint, sampleImages) do the work.
-import { AttributeError, CycleGanError, ShapeError } from '../errors.js';
+import { AttributeError, CycleGANError, ShapeError } from '../errors.js';
 import type { Rng } from '../random/rng.js';
 import type { UnpairedDataset } from '../data/dataset.js';
 import type { RgbaImage } from './sample_grid.js';
@@ -85,7 +85,7 @@ export async function fitTrainer(trainer: CycleGANTrainer, run: RunPosition, dat
   const n = dataset.length;
   const batches = Math.ceil(n / o.batchSize);
   if (run.epochOrder && run.epochOrder.length !== n) {
-    throw new CycleGanError(
+    throw new CycleGANError(
       `CycleGANTrainer.fit: the checkpoint was taken mid-epoch on a dataset of ${run.epochOrder.length} samples; this one has ${n}`,
     );
   }

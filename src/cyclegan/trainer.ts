@@ -5,7 +5,7 @@
 // generators first (the discriminators' gradients from that pass are never applied), then
 // D_A on real A and a replayed fake A (detached), then D_B likewise.
 import type { Engine } from '../engine.js';
-import { AttributeError, CycleGanError, ShapeError } from '../errors.js';
+import { AttributeError, CycleGANError, ShapeError } from '../errors.js';
 import { concat } from '../ops/data.js';
 import { Rng, splitmix32 } from '../random/rng.js';
 import { formatShape } from '../shape.js';
@@ -328,7 +328,7 @@ export class CycleGANTrainer {
 
   /** The checkpoint as safetensors bytes (for browsers: store them in IndexedDB, download them, ...). */
   async checkpointBytes(): Promise<Uint8Array> {
-    if (this.busy) throw new CycleGanError('CycleGANTrainer: a checkpoint cannot be taken while a step runs');
+    if (this.busy) throw new CycleGANError('CycleGANTrainer: a checkpoint cannot be taken while a step runs');
     return encodeCheckpoint(await this.trainingState());
   }
 
@@ -375,8 +375,8 @@ export class CycleGANTrainer {
   // ------------------------------------------------------------------------- checks
 
   private assertUsable(what: string): void {
-    if (this.disposed) throw new CycleGanError(`CycleGANTrainer.${what}: the trainer was disposed`);
-    if (this.busy) throw new CycleGanError(`CycleGANTrainer.${what}: a step is running; await it first`);
+    if (this.disposed) throw new CycleGANError(`CycleGANTrainer.${what}: the trainer was disposed`);
+    if (this.busy) throw new CycleGANError(`CycleGANTrainer.${what}: a step is running; await it first`);
   }
 
   private checkBatch(what: string, arg: string, t: unknown, exactSize = true): void {

@@ -7,7 +7,7 @@ import type { ResolvedCycleGANOptions } from '../cyclegan/options.js';
 import type { Direction, FitProgress, FitResult, SampleInfo, StepLosses } from '../cyclegan/trainer.js';
 import type { RgbaImage } from '../cyclegan/sample_grid.js';
 import type { SaveWeightsOptions } from '../io/load.js';
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 import { decodeBatch, encodeBatch, toImageResult, TransferList, type BatchInput, type BatchOutput } from './client_images.js';
 import { encodeDataset, encodeSource, type DatasetInput, type SourceInput } from './client_sources.js';
 import type { Connection } from './connection.js';
@@ -204,7 +204,7 @@ export class RemoteTrainer {
   }
 
   private call<T>(name: string, invoke: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
-    if (this.disposed) return Promise.reject(new CycleGanError(`${name}: the trainer was disposed`));
+    if (this.disposed) return Promise.reject(new CycleGANError(`${name}: the trainer was disposed`));
     return this.connection.call(name, invoke);
   }
 

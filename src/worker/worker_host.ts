@@ -3,7 +3,7 @@
 // throws the library's typed errors, which arrive on the main thread as the same classes.
 import { transfer, releaseProxy, type Remote } from 'comlink';
 import { createEngine, type Engine } from '../engine.js';
-import { AttributeError, CycleGanError, ShapeError } from '../errors.js';
+import { AttributeError, CycleGANError, ShapeError } from '../errors.js';
 import { CycleGANTrainer, type Direction, type FitResult, type StepLosses } from '../cyclegan/trainer.js';
 import type { CycleGANOptions } from '../cyclegan/options.js';
 import type { RgbaImage } from '../cyclegan/sample_grid.js';
@@ -13,7 +13,7 @@ import { ResnetGenerator } from '../cyclegan/resnet_generator.js';
 import { loadModel, loadWeights, saveWeightsAsync, detectFormat, type SaveWeightsOptions } from '../io/load.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { dropInstanceNormStats, stripDataParallel } from '../io/keymap.js';
-import { specOf, type CycleGanModel, type ModelSpec } from '../io/architectures.js';
+import { specOf, type CycleGANModel, type ModelSpec } from '../io/architectures.js';
 import { readSource } from '../io/source.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
@@ -45,7 +45,7 @@ const DIRECTIONS: readonly Direction[] = ['AtoB', 'BtoA'];
 
 /** What a loaded model holds: a network per direction it translates. */
 interface LoadedModel {
-  nets: Partial<Record<Direction, CycleGanModel>>;
+  nets: Partial<Record<Direction, CycleGANModel>>;
 }
 
 function isGenerator(m: Module): m is GeneratorResNet | ResnetGenerator {
@@ -75,7 +75,7 @@ export class WorkerHost implements WorkerApi, WorkerTestHooks {
   private lastTransfer: ArrayBuffer[] = [];
 
   async init(options: WorkerInit): Promise<WorkerReady> {
-    if (this.engine) throw new CycleGanError('the worker is already initialised');
+    if (this.engine) throw new CycleGANError('the worker is already initialised');
     this.options = options;
     this.engine = await createEngine({ backend: options.backend, seed: options.seed, webgpu: options.webgpu, wasm: options.wasm });
     return { backend: this.engine.backend, selection: this.engine.dispatchReport().selection, wasmVariant: this.engine.wasmVariant };
@@ -368,12 +368,12 @@ export class WorkerHost implements WorkerApi, WorkerTestHooks {
   // ------------------------------------------------------------------------- private
 
   private requireTestHooks(name: string): void {
-    if (!this.options?.testHooks) throw new CycleGanError(`${name} is a test hook; open the worker with testHooks: true`);
+    if (!this.options?.testHooks) throw new CycleGANError(`${name} is a test hook; open the worker with testHooks: true`);
   }
 
   private requireEngine(): Engine {
-    if (!this.engine) throw new CycleGanError('the worker has no engine yet (init() was not called)');
-    if (this.engine.isDisposed) throw new CycleGanError("the worker's engine was shut down");
+    if (!this.engine) throw new CycleGANError('the worker has no engine yet (init() was not called)');
+    if (this.engine.isDisposed) throw new CycleGANError("the worker's engine was shut down");
     return this.engine;
   }
 
@@ -385,7 +385,7 @@ export class WorkerHost implements WorkerApi, WorkerTestHooks {
 
   private trainer(id: number, method: string): CycleGANTrainer {
     const t = this.trainers.get(id);
-    if (!t) throw new CycleGanError(`CycleGANTrainer.${method}: this trainer was disposed (or belongs to another worker)`);
+    if (!t) throw new CycleGANError(`CycleGANTrainer.${method}: this trainer was disposed (or belongs to another worker)`);
     return t;
   }
 
@@ -397,7 +397,7 @@ export class WorkerHost implements WorkerApi, WorkerTestHooks {
   private idleTrainer(id: number, method: string): CycleGANTrainer {
     const t = this.trainer(id, method);
     if (this.fitting.has(id)) {
-      throw new CycleGanError(`CycleGANTrainer.${method}: fit() is running on this trainer; abort it (its signal) or await it first`);
+      throw new CycleGANError(`CycleGANTrainer.${method}: fit() is running on this trainer; abort it (its signal) or await it first`);
     }
     return t;
   }
@@ -415,9 +415,9 @@ export class WorkerHost implements WorkerApi, WorkerTestHooks {
     return trainer[name];
   }
 
-  private modelNet(id: number, direction: Direction | undefined, method: string): CycleGanModel {
+  private modelNet(id: number, direction: Direction | undefined, method: string): CycleGANModel {
     const model = this.models.get(id);
-    if (!model) throw new CycleGanError(`model.${method}: this model was disposed (or belongs to another worker)`);
+    if (!model) throw new CycleGANError(`model.${method}: this model was disposed (or belongs to another worker)`);
     const loaded = DIRECTIONS.filter((d) => model.nets[d]);
     const d = direction ?? (loaded.length === 1 ? loaded[0] : undefined);
     if (d === undefined || !model.nets[d]) {
