@@ -1,7 +1,7 @@
 // The engine: owns the backends, creates tensors, runs kernels (choosing a backend per op),
 // records autograd nodes, and keeps memory and dispatch statistics.
 //
-// Dispatch (DESIGN.md section 3): with WebGPU active, every op goes to the WebGPU backend,
+// Dispatch (docs/design.md, "How a kernel is chosen"): with WebGPU active, every op goes to the WebGPU backend,
 // which runs it on the GPU or, when the GPU cannot (no WGSL kernel, a buffer over a device
 // limit, a missing feature, a failed pipeline), on WASM inside its ordered stream, with the
 // inputs read back and the outputs uploaded (counted per kernel in dispatchReport()). Under
@@ -18,7 +18,7 @@ import { DispatchStats, openBackends, type BackendChoice, type BackendSelection,
 import type { KernelAttrs, KernelName } from './kernels/contract.js';
 import {
   AttributeError,
-  CycleGanError,
+  CycleGANError,
   DTypeError,
   KernelMissingError,
   ShapeError,
@@ -498,7 +498,7 @@ export class Engine {
     this.checkNotLost(t, 'dataSync', 'tensor');
     const data = this.backendFor(t._buf.storage).readSync(t._buf.storage);
     if (!data) {
-      throw new CycleGanError(
+      throw new CycleGANError(
         `dataSync: the tensor is on the ${t.backend} backend, whose results arrive asynchronously; use await data() (or engine.sync() first to wait for queued work)`,
       );
     }
@@ -529,7 +529,7 @@ export class Engine {
 
   private backendFor(storage: Storage): Backend {
     const b = this.backends.get(storage.backend);
-    if (!b) throw new CycleGanError(`no ${storage.backend} backend in this engine`);
+    if (!b) throw new CycleGANError(`no ${storage.backend} backend in this engine`);
     return b;
   }
 
@@ -540,7 +540,7 @@ export class Engine {
    */
   private storageOn(t: Tensor, backend: Backend, op: string, arg: string, revive = false): Storage {
     if (t.engine !== this) {
-      throw new CycleGanError('a tensor from another engine was passed to an op; tensors cannot be shared across engines');
+      throw new CycleGANError('a tensor from another engine was passed to an op; tensors cannot be shared across engines');
     }
     const buf = t._buf;
     if (buf.storage.backend === backend.name) return buf.storage;
@@ -553,7 +553,7 @@ export class Engine {
     }
     const values = from.readSync(buf.storage);
     if (!values) {
-      throw new CycleGanError(`${op}: ${arg} is on the ${buf.storage.backend} backend and cannot be moved to ${backend.name} synchronously`);
+      throw new CycleGANError(`${op}: ${arg} is on the ${buf.storage.backend} backend and cannot be moved to ${backend.name} synchronously`);
     }
     const moved = backend.alloc(t.size);
     backend.write(moved, values);
@@ -575,6 +575,6 @@ export class Engine {
   }
 
   private assertAlive(): void {
-    if (this.disposed) throw new CycleGanError('the engine was disposed');
+    if (this.disposed) throw new CycleGANError('the engine was disposed');
   }
 }

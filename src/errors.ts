@@ -2,15 +2,23 @@
 // and what was found, so a user can fix the call without reading our source.
 
 /** Base class of every error this library throws on purpose. */
-export class CycleGanError extends Error {
+export class CycleGANError extends Error {
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
   }
 }
 
+/**
+ * @deprecated Renamed `CycleGANError` (one spelling of CycleGAN in public names); this alias
+ * is the same class and goes in the next release.
+ */
+export const CycleGanError = CycleGANError;
+/** @deprecated Renamed `CycleGANError`. */
+export type CycleGanError = CycleGANError;
+
 /** A tensor's shape does not fit what an op needs. */
-export class ShapeError extends CycleGanError {
+export class ShapeError extends CycleGANError {
   constructor(
     readonly op: string,
     readonly arg: string,
@@ -22,7 +30,7 @@ export class ShapeError extends CycleGanError {
 }
 
 /** A tensor or array has a dtype the op does not take (only float32 is supported). */
-export class DTypeError extends CycleGanError {
+export class DTypeError extends CycleGANError {
   constructor(
     readonly op: string,
     readonly arg: string,
@@ -34,7 +42,7 @@ export class DTypeError extends CycleGanError {
 }
 
 /** An attribute (stride, padding, eps, ...) or option has an invalid value. */
-export class AttributeError extends CycleGanError {
+export class AttributeError extends CycleGANError {
   constructor(
     readonly op: string,
     readonly arg: string,
@@ -46,7 +54,7 @@ export class AttributeError extends CycleGanError {
 }
 
 /** A tensor was used after dispose(). */
-export class DisposedTensorError extends CycleGanError {
+export class DisposedTensorError extends CycleGANError {
   constructor(
     readonly op: string,
     readonly arg: string,
@@ -56,7 +64,7 @@ export class DisposedTensorError extends CycleGanError {
 }
 
 /** No kernel for this op exists on the chosen backend. Never silently replaced by another backend. */
-export class KernelMissingError extends CycleGanError {
+export class KernelMissingError extends CycleGANError {
   constructor(
     readonly kernel: string,
     readonly backend: string,
@@ -66,7 +74,7 @@ export class KernelMissingError extends CycleGanError {
 }
 
 /** The requested backend cannot be created on this platform. */
-export class BackendUnavailableError extends CycleGanError {
+export class BackendUnavailableError extends CycleGANError {
   constructor(
     readonly backend: string,
     readonly reason: string,
@@ -76,10 +84,10 @@ export class BackendUnavailableError extends CycleGanError {
 }
 
 /** A misuse of autograd, e.g. backward() twice through the same graph. */
-export class AutogradError extends CycleGanError {}
+export class AutogradError extends CycleGANError {}
 
 /** A state_dict does not fit the module (missing, unexpected or mis-shaped keys). */
-export class StateDictError extends CycleGanError {
+export class StateDictError extends CycleGANError {
   constructor(
     message: string,
     readonly missing: string[] = [],

@@ -1,6 +1,6 @@
 // The tidy() scopes of an engine: each scope collects the tensors created while it is open,
 // and disposes them when it closes, except those returned from it or taken out with remove().
-import { CycleGanError } from './errors.js';
+import { CycleGANError } from './errors.js';
 import { Tensor } from './tensor.js';
 
 export class ScopeStack {
@@ -34,7 +34,7 @@ export class ScopeStack {
     this.scopes.pop();
     if (result instanceof Promise) {
       for (const t of scope) t.dispose();
-      throw new CycleGanError('tidy: fn must be synchronous; await outside of tidy');
+      throw new CycleGANError('tidy: fn must be synchronous; await outside of tidy');
     }
     const kept = new Set<Tensor>();
     collectTensors(result, kept);

@@ -3,7 +3,7 @@
 // exactly the same shapes. No imports: this file also runs in the page's worker.
 //
 // Shapes are those of PyTorch-GAN's GeneratorResNet and Discriminator at an image size S
-// (DESIGN.md section 9): the 7x7 stem on the reflection-padded image, the two stride-2
+// (docs/design.md, "The reference networks"): the 7x7 stem on the reflection-padded image, the two stride-2
 // downsamplings, the 256-channel residual convs on their reflection-padded input, the seed's
 // Upsample + Conv (also fused, as upsampleConv2d) and the original CycleGAN's ConvTranspose2d, the 7x7 output conv, one of the
 // discriminator's 4x4 stride-2 convs, instance norm, the pads and the nearest upsampling.

@@ -66,7 +66,7 @@ function filterGrad(tf, x, dy, filterShape, stride, pad) {
 
 /**
  * One op case as a TF.js call returning a tensor. Conv weight gradients need
- * Conv2DBackpropFilter, which tfjs-backend-wasm does not have (DESIGN.md section 8).
+ * Conv2DBackpropFilter, which tfjs-backend-wasm does not have (docs/design.md, "Environment").
  */
 export function buildOpCase(tf, c, backendName) {
   const x = tf.randomNormal(nhwc(c.x), 0, 1, 'float32', 1);

@@ -12,7 +12,7 @@ bench/peers/weights.mjs from the engine's seeded init, loaded with load_state_di
 Timing: a warm-up call, then calls until both min_samples and max_time are reached; the
 median, benchmark.js's relative margin of error (95 %, Student's t) and the sample count. On
 CUDA each sample is bracketed by CUDA events after a synchronize. Threads are set explicitly
-(torch.set_num_threads): Debian's torch starts with 1 (DESIGN.md section 8).
+(torch.set_num_threads): Debian's torch starts with 1 (docs/design.md, "Environment").
 """
 import json
 import math

@@ -1,6 +1,6 @@
 // Error reporting for the CLI: every failure becomes one line on stderr and a non-zero exit
 // code; the stack trace only with --verbose.
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 
 /** A user-facing failure with a message that needs no stack trace. */
 export class CliError extends Error {
@@ -19,7 +19,7 @@ export const USAGE_EXIT = 2;
 /** One line describing `e`, for stderr. */
 export function describeError(e: unknown): string {
   if (e instanceof CliError) return e.message;
-  if (e instanceof CycleGanError) return `${e.name}: ${e.message}`;
+  if (e instanceof CycleGANError) return `${e.name}: ${e.message}`;
   if (e instanceof Error) {
     const code = (e as NodeJS.ErrnoException).code;
     const path = (e as NodeJS.ErrnoException).path;

@@ -9,7 +9,7 @@
 // flushed and then renamed over it, so a crash or a failed write leaves the previous checkpoint
 // as it was. Node's fs is imported lazily (computed specifier) so browser bundles never pull it
 // in; browsers use the byte-level encode/decode.
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { readRegularFile } from '../io/read_file.js';
 import type { RngState } from '../random/rng.js';
@@ -18,7 +18,7 @@ import type { LambdaLRSchedulerState } from '../optim/lambda_lr.js';
 import { ARCHITECTURE_OPTIONS, DEFAULT_OPTIONS, type ResolvedCycleGANOptions } from './options.js';
 
 /** A checkpoint could not be written, read, or does not fit the trainer. */
-export class CheckpointError extends CycleGanError {}
+export class CheckpointError extends CycleGANError {}
 
 export const CHECKPOINT_FORMAT = 'cyclegan-engine/training-checkpoint';
 export const CHECKPOINT_VERSION = 1;

@@ -1,7 +1,7 @@
 // CycleGANTrainer.fit's loop: epoch ordering, batch collation, progress with an ETA, abort and
 // checkpoint writing, and sample grids. Functions taking the trainer and its run position; the
 // trainer's public methods (step, endEpoch, saveCheckpoint, sampleImages) do the work.
-import { AbortError, AttributeError, CycleGanError, ShapeError } from '../errors.js';
+import { AbortError, AttributeError, CycleGANError, ShapeError } from '../errors.js';
 import type { Rng } from '../random/rng.js';
 import type { UnpairedDataset } from '../data/dataset.js';
 import type { RgbaImage } from './sample_grid.js';
@@ -42,8 +42,8 @@ export interface SampleInfo {
 }
 
 export interface FitOptions {
-  /** Called after every step (awaited). */
-  onProgress?: (progress: FitProgress) => void | Promise<void>;
+  /** Called after every step; a promise it returns is awaited. */
+  onProgress?: (progress: FitProgress) => unknown;
   /**
    * Checked between steps and inside each step, after the generators' pass (the event loop
    * runs at both points, so a signal handler or a timer can fire). When aborted, the running
@@ -55,9 +55,9 @@ export interface FitOptions {
    * Where checkpoints go: a file path (Node; written atomically) or a function receiving the
    * bytes. Written every `checkpointInterval` epochs, when aborted and at the end.
    */
-  checkpoint?: string | ((bytes: Uint8Array) => void | Promise<void>);
+  checkpoint?: string | ((bytes: Uint8Array) => unknown);
   /** Receives a sample grid every `sampleInterval` batches (the reference's sample_images). */
-  onSample?: (grid: RgbaImage, info: SampleInfo) => void | Promise<void>;
+  onSample?: (grid: RgbaImage, info: SampleInfo) => unknown;
   /** Where sample images come from (the reference uses the test split); default the training set. */
   sampleDataset?: TrainingDataset;
   /** Images per sample row (default 5, the reference's). */
@@ -106,7 +106,7 @@ export async function fitTrainer(
   const n = dataset.length;
   const batches = Math.ceil(n / o.batchSize);
   if (run.epochOrder && run.epochOrder.length !== n) {
-    throw new CycleGanError(
+    throw new CycleGANError(
       `CycleGANTrainer.fit: the checkpoint was taken mid-epoch on a dataset of ${run.epochOrder.length} samples; this one has ${n}`,
     );
   }

@@ -6,6 +6,7 @@ import { Module } from '../nn/module.js';
 import { Conv2d, ConvTranspose2d } from '../nn/conv.js';
 import { InstanceNorm2d } from '../nn/norm.js';
 import { checkNumber, checkOptions } from '../nn/args.js';
+import { splitmix32 } from '../random/rng.js';
 
 export interface InitWeightsNormalOptions {
   /** Standard deviation of the normal draws (default 0.02). */
@@ -35,7 +36,7 @@ export function initWeightsNormal<M extends Module>(module: M, options?: InitWei
   let draw = 0;
   const normal = (t: Tensor, mean: number): void => {
     const engine: Engine = t.engine;
-    const s = seed === undefined ? engine.nextSeed() : mixSeed(seed, draw++);
+    const s = seed === undefined ? engine.nextSeed() : splitmix32(seed, ++draw);
     const values = engine.randn(t.shape, { seed: s, mean, std });
     try {
       engine.assign(t, values);
@@ -56,12 +57,4 @@ export function initWeightsNormal<M extends Module>(module: M, options?: InitWei
     }
   }
   return module;
-}
-
-/** A well-spread seed for the i-th draw from a user's seed. */
-function mixSeed(seed: number, i: number): number {
-  let z = (seed + Math.imul(i + 1, 0x9e3779b9)) >>> 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-  return (z ^ (z >>> 16)) >>> 0;
 }

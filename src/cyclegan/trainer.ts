@@ -5,9 +5,9 @@
 // generators first (the discriminators' gradients from that pass are never applied), then
 // D_A on real A and a replayed fake A (detached), then D_B likewise.
 import type { Engine } from '../engine.js';
-import { AbortError, AttributeError, CycleGanError, ShapeError, TrainerBusyError } from '../errors.js';
+import { AbortError, AttributeError, CycleGANError, ShapeError, TrainerBusyError } from '../errors.js';
 import { concat } from '../ops/data.js';
-import { Rng } from '../random/rng.js';
+import { Rng, splitmix32 } from '../random/rng.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Adam } from '../optim/adam.js';
@@ -47,14 +47,6 @@ export interface StepOptions {
    * AbortError.
    */
   signal?: AbortSignal;
-}
-
-/** A 32-bit seed for stream `k` of a user's seed. */
-function mixSeed(seed: number, k: number): number {
-  let z = (seed + Math.imul(k + 1, 0x9e3779b9)) >>> 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-  return (z ^ (z >>> 16)) >>> 0;
 }
 
 export class CycleGANTrainer {
@@ -98,7 +90,7 @@ export class CycleGANTrainer {
     this.G_BA = new GeneratorResNet(engine, inputShape, o.nResidualBlocks);
     this.D_A = new Discriminator(engine, inputShape);
     this.D_B = new Discriminator(engine, inputShape);
-    NETWORK_NAMES.forEach((name, k) => initWeightsNormal(networkOf(this, name), { seed: mixSeed(o.seed, k) }));
+    NETWORK_NAMES.forEach((name, k) => initWeightsNormal(networkOf(this, name), { seed: splitmix32(o.seed, k + 1) }));
 
     const adam = { lr: o.lr, betas: [o.b1, o.b2] as [number, number], eps: 1e-8 };
     this.optimizerG = new Adam([...this.G_AB.parameters(), ...this.G_BA.parameters()], adam);
@@ -112,10 +104,10 @@ export class CycleGANTrainer {
     this.schedulerDA = new LambdaLRScheduler(this.optimizerDA, rule());
     this.schedulerDB = new LambdaLRScheduler(this.optimizerDB, rule());
 
-    this.dataRng = new Rng(mixSeed(o.seed, 10));
-    this.sampleRng = new Rng(mixSeed(o.seed, 12));
+    this.dataRng = new Rng(splitmix32(o.seed, 11));
+    this.sampleRng = new Rng(splitmix32(o.seed, 13));
     // One random source for both buffers, as the reference's shared `random` module.
-    this._replayRandom = new RngReplayRandom(new Rng(mixSeed(o.seed, 11)));
+    this._replayRandom = new RngReplayRandom(new Rng(splitmix32(o.seed, 12)));
     this.fakeABuffer = new ReplayBuffer(engine, o.bufferSize, this._replayRandom);
     this.fakeBBuffer = new ReplayBuffer(engine, o.bufferSize, this._replayRandom);
     this.run = { epoch: o.epoch, batch: 0, steps: 0, epochOrder: null };
@@ -421,7 +413,7 @@ export class CycleGANTrainer {
 
   /** For calls that read the model: allowed between the steps of a running fit(). */
   private assertUsable(what: string): void {
-    if (this.disposed) throw new CycleGanError(`CycleGANTrainer.${what}: the trainer was disposed`);
+    if (this.disposed) throw new CycleGANError(`CycleGANTrainer.${what}: the trainer was disposed`);
     if (this.busy) throw new TrainerBusyError(what, 'step');
   }
 

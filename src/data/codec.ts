@@ -2,7 +2,7 @@
 // by magic bytes rather than file names (a .jpg that is really a PNG still loads). Both
 // libraries are imported lazily through computed specifiers, so browser bundles neither pull
 // them in nor try to resolve their Node built-ins (zlib, stream).
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 import { ImageDecodeError, UnsupportedImageFormatError } from './errors.js';
 import { decodeImageBrowser } from './codec_browser.js';
 import type { DecodedImage } from './image.js';
@@ -62,7 +62,7 @@ function loadCodecs(): Promise<{ png: PngModule; jpeg: JpegModule }> {
     .then(([png, jpeg]) => ({ png, jpeg }))
     .catch((e: unknown) => {
       codecs = undefined;
-      throw new CycleGanError(`decodeImage/encodePng need Node.js with pngjs and jpeg-js installed (${(e as Error).message}); in a browser use decodeImageBrowser`);
+      throw new CycleGANError(`decodeImage/encodePng need Node.js with pngjs and jpeg-js installed (${(e as Error).message}); in a browser use decodeImageBrowser`);
     });
   return codecs;
 }
@@ -115,7 +115,7 @@ export async function decodeImage(bytes: Uint8Array | ArrayBuffer, options: Deco
     });
     return { data: img.data, width: img.width, height: img.height, channels: 4, format: 'jpeg' };
   } catch (e) {
-    if (e instanceof CycleGanError) throw e;
+    if (e instanceof CycleGANError) throw e;
     throw new ImageDecodeError(name, format === 'png' ? 'PNG' : 'JPEG', (e as Error)?.message ?? String(e));
   }
 }

@@ -1,11 +1,13 @@
 // Image decoding in browsers (and workers) with the platform's own decoders: createImageBitmap
 // for encoded bytes, then a 2D canvas (OffscreenCanvas where there is one) to read pixels.
 // Any format the browser can show works, not only PNG and JPEG.
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 import { ImageDecodeError, InvalidImageError } from './errors.js';
 import type { DecodedImage } from './image.js';
+import type { DomHTMLCanvasElement, DomHTMLImageElement, DomImageBitmap, DomImageData, DomOffscreenCanvas } from '../dom_types.js';
 
-export type BrowserImageSource = Blob | ImageBitmap | ImageData | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement;
+/** An image a page holds (the DOM classes resolve to never in a program without the DOM lib). */
+export type BrowserImageSource = Blob | DomImageBitmap | DomImageData | DomHTMLCanvasElement | DomOffscreenCanvas | DomHTMLImageElement;
 
 interface Canvas2D {
   getImageData(x: number, y: number, w: number, h: number): ImageData;
@@ -30,7 +32,7 @@ function context2d(width: number, height: number): Canvas2D {
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (ctx) return ctx as unknown as Canvas2D;
   }
-  throw new CycleGanError('decodeImageBrowser needs OffscreenCanvas or a DOM canvas; in Node use decodeImage');
+  throw new CycleGANError('decodeImageBrowser needs OffscreenCanvas or a DOM canvas; in Node use decodeImage');
 }
 
 function fromImageData(img: ImageData): DecodedImage {
@@ -65,7 +67,7 @@ export async function decodeImageBrowser(source: BrowserImageSource): Promise<De
   let bitmap: ImageBitmap;
   let owned = false; // a bitmap we made, to close once read
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
-    if (typeof createImageBitmap !== 'function') throw new CycleGanError('decodeImageBrowser: createImageBitmap is not available here');
+    if (typeof createImageBitmap !== 'function') throw new CycleGANError('decodeImageBrowser: createImageBitmap is not available here');
     try {
       bitmap = await createImageBitmap(source, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
       owned = true;

@@ -18,11 +18,13 @@ export type ModelSpec =
 
 export type ModelKind = ModelSpec['kind'];
 
-export type CycleGanModel = GeneratorResNet | Discriminator | ResnetGenerator | NLayerDiscriminator;
+export type CycleGANModel = GeneratorResNet | Discriminator | ResnetGenerator | NLayerDiscriminator;
+/** @deprecated Renamed `CycleGANModel` (one spelling of CycleGAN in public names); goes in the next release. */
+export type CycleGanModel = CycleGANModel;
 
 export const MODEL_KINDS: readonly ModelKind[] = ['GeneratorResNet', 'Discriminator', 'ResnetGenerator', 'NLayerDiscriminator'];
 
-export function buildModel(engine: Engine, spec: ModelSpec): CycleGanModel {
+export function buildModel(engine: Engine, spec: ModelSpec): CycleGANModel {
   switch (spec.kind) {
     case 'GeneratorResNet':
       return new GeneratorResNet(engine, spec.options.inputShape, spec.options.nResidualBlocks);

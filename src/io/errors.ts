@@ -1,7 +1,7 @@
 // Typed errors of weight-file reading and writing. Every parse failure says which file format
 // was being read and where it went wrong: a byte offset, a state_dict key, a zip entry, so
 // that a user with a broken download can tell a truncated file from a wrong model.
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 
 /** Which parser raised the error. */
 export type WeightFormat = 'safetensors' | 'pth-zip' | 'pth-legacy' | 'pickle' | 'zip' | 'unknown';
@@ -16,7 +16,7 @@ export interface WeightErrorPlace {
 }
 
 /** A weight file is malformed, truncated, inconsistent or of an unsupported kind. */
-export class WeightFormatError extends CycleGanError {
+export class WeightFormatError extends CycleGANError {
   readonly offset?: number;
   readonly key?: string;
   readonly entry?: string;
@@ -50,7 +50,7 @@ export class UnsafePickleError extends WeightFormatError {
 }
 
 /** The tensors do not match any architecture this library can build. */
-export class ArchitectureError extends CycleGanError {
+export class ArchitectureError extends CycleGANError {
   constructor(
     message: string,
     /** The key that showed the mismatch, when there is one. */
@@ -69,7 +69,7 @@ function describePlace({ offset, key, entry }: WeightErrorPlace): string {
 }
 
 /** A weight source could not be read: a missing file, a failed fetch, an unsupported value. */
-export class WeightSourceError extends CycleGanError {
+export class WeightSourceError extends CycleGANError {
   constructor(
     /** The path or URL, or a description of the value given. */
     readonly source: string,

@@ -6,7 +6,7 @@ export type { SafetensorsContents, WriteSafetensorsOptions } from './safetensors
 export { readPthZip, readPthLegacy } from './pth.js';
 export { inferSpec } from './keymap.js';
 export { buildModel, specOf } from './architectures.js';
-export type { ModelSpec, ModelKind, CycleGanModel } from './architectures.js';
+export type { ModelSpec, ModelKind, CycleGANModel, CycleGanModel } from './architectures.js';
 export type { WeightSource } from './source.js';
 export type { TensorMap, WeightTensor } from './tensors.js';
 export type { WeightDType } from './dtype.js';

@@ -5,7 +5,7 @@ import type { Engine } from '../engine.js';
 import { Module } from '../nn/module.js';
 import { Tensor } from '../tensor.js';
 import { AttributeError } from '../errors.js';
-import { buildModel, specFromMetadata, specOf, specToMetadata, type CycleGanModel, type ModelSpec } from './architectures.js';
+import { buildModel, specFromMetadata, specOf, specToMetadata, type CycleGANModel, type ModelSpec } from './architectures.js';
 import { WeightFormatError } from './errors.js';
 import { dropInstanceNormStats, inferSpec, selectPrefix, stripDataParallel } from './keymap.js';
 import { isLegacyPth, readPthLegacy, readPthZip } from './pth.js';
@@ -80,7 +80,7 @@ export interface LoadModelOptions {
  * Builds the network a weight file holds (architecture and block count from its metadata or
  * keys), loads the weights and returns it in eval mode.
  */
-export async function loadModel(engine: Engine, source: WeightSource, options: LoadModelOptions = {}): Promise<CycleGanModel> {
+export async function loadModel(engine: Engine, source: WeightSource, options: LoadModelOptions = {}): Promise<CycleGANModel> {
   if (options === null || typeof options !== 'object') {
     throw new AttributeError('loadModel', 'options', 'an options object', String(options));
   }

@@ -3,13 +3,13 @@
 // writer comes, so both are refused before a byte is read; the open itself uses O_NONBLOCK so
 // that opening a FIFO cannot hang (on a regular file the flag changes nothing). Node's fs is
 // imported lazily through a computed specifier, so browser bundles never include it.
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 
 /** The most bytes one file may hold (a Uint8Array's practical limit in Node: 4 GiB). */
 export const MAX_FILE_BYTES = 2 ** 32;
 
 /** A path names something other than a regular file, or a file beyond MAX_FILE_BYTES. */
-export class FileKindError extends CycleGanError {
+export class FileKindError extends CycleGANError {
   constructor(
     readonly path: string,
     /** 'a character device', 'a FIFO (named pipe)', 'a socket', 'a block device', 'a folder', or 'a file of N bytes'. */

@@ -2,7 +2,7 @@
 // parameters, one param group. The per-parameter state (step, exp_avg, exp_avg_sq) is created
 // lazily on a parameter's first update, as PyTorch does; parameters without a gradient are
 // skipped. The arithmetic is the fused adamUpdate op.
-import { AttributeError, CycleGanError } from '../errors.js';
+import { AttributeError, CycleGANError } from '../errors.js';
 import { adamUpdate } from '../ops/adam.js';
 import { Tensor } from '../tensor.js';
 import type { Engine } from '../engine.js';
@@ -141,22 +141,22 @@ export class Adam {
    * can validate several optimizers before touching any.
    */
   prepareLoad(dict: AdamStateDict, where = 'Adam.loadStateDict'): () => void {
-    if (!dict || !Array.isArray(dict.state)) throw new CycleGanError(`${where}: not an Adam state dict`);
+    if (!dict || !Array.isArray(dict.state)) throw new CycleGANError(`${where}: not an Adam state dict`);
     if (dict.state.length !== this.params.length) {
-      throw new CycleGanError(`${where}: the state has ${dict.state.length} parameters, this optimizer ${this.params.length}`);
+      throw new CycleGANError(`${where}: the state has ${dict.state.length} parameters, this optimizer ${this.params.length}`);
     }
     dict.state.forEach((s, i) => {
       if (s === null) return;
       const n = this.params[i].size;
-      if (!Number.isInteger(s.step) || s.step < 1) throw new CycleGanError(`${where}: parameter ${i} has step ${s.step}`);
+      if (!Number.isInteger(s.step) || s.step < 1) throw new CycleGANError(`${where}: parameter ${i} has step ${s.step}`);
       if (s.expAvg.length !== n || s.expAvgSq.length !== n) {
-        throw new CycleGanError(
+        throw new CycleGANError(
           `${where}: parameter ${i} has ${n} elements, its saved moments ${s.expAvg.length} and ${s.expAvgSq.length}`,
         );
       }
     });
     if (!(typeof dict.lr === 'number' && Number.isFinite(dict.lr) && dict.lr >= 0)) {
-      throw new CycleGanError(`${where}: invalid learning rate ${dict.lr}`);
+      throw new CycleGANError(`${where}: invalid learning rate ${dict.lr}`);
     }
     return () => {
       this.lr = dict.lr;

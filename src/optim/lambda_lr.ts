@@ -1,6 +1,6 @@
 // Learning-rate schedule of PyTorch-GAN's CycleGAN: its utils.LambdaLR (the decay rule) driven
 // by torch.optim.lr_scheduler.LambdaLR (the scheduler), stepped once per epoch.
-import { AttributeError, CycleGanError } from '../errors.js';
+import { AttributeError, CycleGANError } from '../errors.js';
 
 /** Anything with a settable learning rate and the rate it started from (Adam). */
 export interface HasLearningRate {
@@ -86,10 +86,10 @@ export class LambdaLRScheduler {
   /** Validates a snapshot and returns the function that applies it. */
   prepareLoad(state: LambdaLRSchedulerState, where = 'LambdaLRScheduler.loadStateDict'): () => void {
     if (!state || !Number.isInteger(state.lastEpoch) || state.lastEpoch < 0) {
-      throw new CycleGanError(`${where}: invalid scheduler state ${JSON.stringify(state)}`);
+      throw new CycleGANError(`${where}: invalid scheduler state ${JSON.stringify(state)}`);
     }
     if (state.baseLr !== this.baseLr) {
-      throw new CycleGanError(`${where}: the checkpoint's base learning rate is ${state.baseLr}, this optimizer's ${this.baseLr}`);
+      throw new CycleGANError(`${where}: the checkpoint's base learning rate is ${state.baseLr}, this optimizer's ${this.baseLr}`);
     }
     return () => {
       this.lastEpoch = state.lastEpoch;

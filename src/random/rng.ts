@@ -4,21 +4,26 @@
 
 export type RngState = [number, number, number, number];
 
+/**
+ * splitmix32's k-th output for a seed: (seed + k * 0x9e3779b9) through its finalizer. The one
+ * seed-mixing function of the library: distinct, well-spread 32-bit seeds for streams
+ * k = 1, 2, ... of one user seed (the Rng's state words, the trainer's and init's streams).
+ */
+export function splitmix32(seed: number, k: number): number {
+  let z = (seed + Math.imul(k, 0x9e3779b9)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
 export class Rng {
   private s: Uint32Array;
 
   constructor(seed = 0) {
     if (!Number.isInteger(seed)) throw new RangeError(`Rng: seed must be an integer, got ${seed}`);
     this.s = new Uint32Array(4);
-    let z = seed >>> 0;
-    for (let i = 0; i < 4; i++) {
-      // splitmix32 expands one seed into four well-mixed, non-zero state words
-      z = (z + 0x9e3779b9) >>> 0;
-      let t = z;
-      t = Math.imul(t ^ (t >>> 16), 0x85ebca6b);
-      t = Math.imul(t ^ (t >>> 13), 0xc2b2ae35);
-      this.s[i] = (t ^ (t >>> 16)) >>> 0;
-    }
+    // splitmix32 expands one seed into four well-mixed state words
+    for (let i = 0; i < 4; i++) this.s[i] = splitmix32(seed, i + 1);
     if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;
   }
 

@@ -2,7 +2,7 @@
 // of an image: which rows and columns of a tile's activations are exact (their receptive field
 // lies inside the tile or on the image's real border), how large the halo around a tile must
 // be, the multiple the image sides must have, and what each step costs.
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 import { ReLU, Tanh, LeakyReLU } from '../nn/activation.js';
 import { Conv2d, ConvTranspose2d } from '../nn/conv.js';
 import { Dropout } from '../nn/dropout.js';
@@ -63,7 +63,7 @@ function layerStep(m: Module): { axes: [AxisOp, AxisOp]; outChannels: number | n
   if (m instanceof Upsample) return { axes: [{ type: 'up', f: m.scaleFactor }, { type: 'up', f: m.scaleFactor }], outChannels: null, macs: 0 };
   // Pointwise layers (Dropout is the identity in eval mode, the only mode translation uses).
   if (m instanceof ReLU || m instanceof Tanh || m instanceof LeakyReLU || m instanceof Dropout) return { axes: [{ type: 'same' }, { type: 'same' }], outChannels: null, macs: 0 };
-  throw new CycleGanError(`translate: a ${m.constructor.name} layer cannot run in tiles (only pads, convolutions, instance norms, upsampling, residual blocks and pointwise layers can)`);
+  throw new CycleGANError(`translate: a ${m.constructor.name} layer cannot run in tiles (only pads, convolutions, instance norms, upsampling, residual blocks and pointwise layers can)`);
 }
 
 /** The steps of a generator's Sequential, with instance norms numbered in execution order. */
@@ -107,7 +107,7 @@ export function advance(a: AxisState, op: AxisOp): AxisState {
     case 'up':
       return { start: a.start * op.f, len: a.len * op.f, full: a.full * op.f, vt: a.vt * op.f, vb: a.vb * op.f };
     case 'conv': {
-      if (a.start % op.s !== 0) throw new CycleGanError(`translate: internal error: a tile starts at ${a.start}, off the stride ${op.s} grid`);
+      if (a.start % op.s !== 0) throw new CycleGANError(`translate: internal error: a tile starts at ${a.start}, off the stride ${op.s} grid`);
       const m = Math.floor((a.len + 2 * op.p - op.k) / op.s) + 1;
       const full = Math.floor((a.full + 2 * op.p - op.k) / op.s) + 1;
       // On an inner side the zero padding is fake: an output is exact when its whole window lies
@@ -144,7 +144,7 @@ export function geometryOf(steps: Step[], input: [AxisState, AxisState]): TileGe
       else {
         const out = walk(s.body, cur);
         if (out[0].len !== cur[0].len || out[1].len !== cur[1].len || out[0].start !== cur[0].start || out[1].start !== cur[1].start) {
-          throw new CycleGanError('translate: a residual block changes the size of its input; it cannot run in tiles');
+          throw new CycleGANError('translate: a residual block changes the size of its input; it cannot run in tiles');
         }
         cur = [0, 1].map((i) => ({ ...cur[i], vt: Math.max(cur[i].vt, out[i].vt), vb: Math.max(cur[i].vb, out[i].vb) })) as [AxisState, AxisState];
       }

@@ -6,7 +6,7 @@
 // runs every tile to the end and keeps the part of the output it owns. Peak memory is that of
 // one tile; the price is recomputing the early layers once per norm.
 import type { Engine } from '../engine.js';
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 import { add } from '../ops/arithmetic.js';
 import type { Tensor } from '../tensor.js';
 import { advance, type AxisState, type Step } from './plan.js';
@@ -51,7 +51,7 @@ function owned(a: AxisState, core: [number, number], inputFull: number, what: st
   const from = (core[0] * a.full) / inputFull - a.start;
   const to = (core[1] * a.full) / inputFull - a.start;
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < a.vt || to > a.len - a.vb) {
-    throw new CycleGanError(`translate: internal error: the tile halo does not cover ${what} (owned ${from}..${to}, exact ${a.vt}..${a.len - a.vb})`);
+    throw new CycleGANError(`translate: internal error: the tile halo does not cover ${what} (owned ${from}..${to}, exact ${a.vt}..${a.len - a.vb})`);
   }
   return [from, to];
 }
@@ -218,13 +218,13 @@ export async function translateTiled(
         x.dispose();
       }
       if (!gathering) {
-        if (!result) throw new CycleGanError('translate: internal error: the output pass stopped early');
+        if (!result) throw new CycleGANError('translate: internal error: the output pass stopped early');
         const { y, at: oat } = result;
         try {
           const [, oc, oh, ow] = y.shape;
           const [r0, r1] = owned(oat[0], t.core[0], H, 'the output rows');
           const [c0, c1] = owned(oat[1], t.core[1], W, 'the output columns');
-          if (oat[0].full !== H || oat[1].full !== W) throw new CycleGanError(`translate: the network's output is ${oat[1].full}x${oat[0].full}, not its input's ${W}x${H}`);
+          if (oat[0].full !== H || oat[1].full !== W) throw new CycleGANError(`translate: the network's output is ${oat[1].full}x${oat[0].full}, not its input's ${W}x${H}`);
           outC = oc;
           output ??= new Float32Array(oc * H * W);
           const yd = await y.data();
@@ -239,7 +239,7 @@ export async function translateTiled(
         }
       } else if (result) {
         result.y.dispose();
-        throw new CycleGanError(`translate: internal error: pass ${pass + 1} never reached norm ${pass}`);
+        throw new CycleGANError(`translate: internal error: pass ${pass + 1} never reached norm ${pass}`);
       }
       done += passCost(pass) * pixelsOf(t);
       onProgress?.({ fraction: done / total, tile: ti + 1, tiles: tiles.length, pass: pass + 1, passes });

@@ -13,7 +13,7 @@ import { TransferList } from './client_images.js';
 import { encodeSource, type SourceInput } from './client_sources.js';
 import { Connection } from './connection.js';
 import { installErrorTransfer } from './error_transfer.js';
-import type { LoadModelWireOptions, WireSource, WorkerApi } from './protocol.js';
+import { isDirectionMap, type LoadModelWireOptions, type WireSource, type WorkerEndpointApi } from './protocol.js';
 import { RemoteModel } from './remote_model.js';
 import { RemoteTrainer } from './remote_trainer.js';
 import { spawnWorker, type WorkerEnd, type WorkerUrl } from './spawn.js';
@@ -42,7 +42,7 @@ export interface OpenWorkerOptions {
   copyInputs?: boolean;
   /** Where the worker script is, when not next to this module (a CDN, a custom build). */
   workerUrl?: WorkerUrl;
-  /** Start the worker with its test hooks (crash and transfer probes). For this library's tests. */
+  /** @internal Start the worker with its test hooks (crash and transfer probes): for this library's tests. */
   testHooks?: boolean;
 }
 
@@ -116,7 +116,7 @@ export class CycleGANWorker {
     const info = await this.connection.call('loadModel', async (api) => {
       const list = new TransferList(this.copyInputs);
       let wire: WireSource | Partial<Record<Direction, WireSource>>;
-      if (isDirectionMap(source)) {
+      if (isDirectionMap<SourceInput>(source)) {
         const map: Partial<Record<Direction, WireSource>> = {};
         for (const d of ['AtoB', 'BtoA'] as const) if (source[d] !== undefined) map[d] = await encodeSource(source[d]!, list, 'loadModel', `source.${d}`);
         wire = map;
@@ -162,7 +162,7 @@ export class CycleGANWorker {
   /** @internal test hooks (openWorker({ testHooks: true })) */
   get _test(): { exit(code: number): Promise<void>; throwUncaught(message: string): Promise<void>; lastTransfer(): Promise<{ buffers: number; detached: number }> } {
     const c = this.connection;
-    const call = <T>(name: string, f: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> => c.call(name, f);
+    const call = <T>(name: string, f: (api: Remote<WorkerEndpointApi>) => Promise<T>): Promise<T> => c.call(name, f);
     return {
       exit: (code) => call('_testExit', (api) => api._testExit(code)),
       throwUncaught: (message) => call('_testThrowUncaught', (api) => api._testThrowUncaught(message)),
@@ -171,9 +171,3 @@ export class CycleGANWorker {
   }
 }
 
-function isDirectionMap(s: unknown): s is Partial<Record<Direction, SourceInput>> {
-  if (s === null || typeof s !== 'object' || s instanceof ArrayBuffer || ArrayBuffer.isView(s) || s instanceof URL) return false;
-  if ((typeof Blob !== 'undefined' && s instanceof Blob) || (typeof Response !== 'undefined' && s instanceof Response)) return false;
-  const keys = Object.keys(s);
-  return keys.length > 0 && keys.every((k) => k === 'AtoB' || k === 'BtoA');
-}

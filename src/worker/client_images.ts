@@ -5,6 +5,7 @@
 import { transfer } from 'comlink';
 import { AttributeError } from '../errors.js';
 import { decodeImageBrowser, type BrowserImageSource } from '../data/codec_browser.js';
+import type { DomHTMLCanvasElement, DomOffscreenCanvas } from '../dom_types.js';
 import type { RgbaImage } from '../cyclegan/sample_grid.js';
 import type { WireBatch, WireImage } from './protocol.js';
 
@@ -154,7 +155,7 @@ export function decodeBatch(batch: WireBatch, form: Form): Float32Array | Tensor
  * Draws an RGBA result onto a canvas (a new one when none is given: an OffscreenCanvas where
  * there is no DOM), sized to the image, and returns the canvas.
  */
-export function drawToCanvas<C extends HTMLCanvasElement | OffscreenCanvas>(image: RgbaImage, canvas?: C): C {
+export function drawToCanvas<C extends DomHTMLCanvasElement | DomOffscreenCanvas>(image: RgbaImage, canvas?: C): C {
   let target: HTMLCanvasElement | OffscreenCanvas | undefined = canvas;
   if (!target) {
     if (typeof document !== 'undefined') target = document.createElement('canvas');

@@ -4,7 +4,7 @@
 // its own would leave them waiting forever.
 import { wrap, type Remote } from 'comlink';
 import { WorkerTerminatedError, type WorkerEndReason } from './errors.js';
-import type { WorkerApi } from './protocol.js';
+import type { WorkerEndpointApi } from './protocol.js';
 import type { SpawnedWorker, WorkerEnd } from './spawn.js';
 
 interface PendingCall {
@@ -13,14 +13,14 @@ interface PendingCall {
 }
 
 export class Connection {
-  readonly api: Remote<WorkerApi>;
+  readonly api: Remote<WorkerEndpointApi>;
   private readonly pending = new Map<number, PendingCall>();
   private nextCall = 1;
   private end: WorkerEnd | null = null;
   private readonly endListeners: ((end: WorkerEnd) => void)[] = [];
 
   constructor(private readonly worker: SpawnedWorker) {
-    this.api = wrap<WorkerApi>(worker.endpoint);
+    this.api = wrap<WorkerEndpointApi>(worker.endpoint);
     worker.onEnd((end) => this.fail(end));
   }
 
@@ -43,7 +43,7 @@ export class Connection {
   }
 
   /** Runs `invoke` against the worker; its promise also rejects if the worker ends first. */
-  call<T>(name: string, invoke: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+  call<T>(name: string, invoke: (api: Remote<WorkerEndpointApi>) => Promise<T>): Promise<T> {
     if (this.end) return Promise.reject(this.errorFor(name, this.end, false));
     return new Promise<T>((resolve, reject) => {
       const id = this.nextCall++;

@@ -1,10 +1,10 @@
 // Errors of the worker API. Two kinds: the worker itself went away (exited, crashed, was
 // terminated or closed), which rejects every call that was waiting on it; and errors thrown by
 // the library inside the worker, which arrive as the same typed classes (see error_transfer.ts).
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 
 /** A worker-level failure: it could not start, or a message could not be sent to it. */
-export class WorkerError extends CycleGanError {}
+export class WorkerError extends CycleGANError {}
 
 /** How the worker went away. */
 export type WorkerEndReason = 'exited' | 'crashed' | 'terminated' | 'closed';

@@ -8,7 +8,7 @@ export type Clock = () => number;
 const defaultClock: Clock = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 export function throttleProgress(
-  send: (progress: FitProgress) => void | Promise<void>,
+  send: (progress: FitProgress) => unknown,
   intervalMs: number,
   clock: Clock = defaultClock,
 ): (progress: FitProgress) => Promise<void> {

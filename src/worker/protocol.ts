@@ -107,9 +107,9 @@ export interface WireFitOptions {
   progressIntervalMs?: number;
 }
 
-export type ProgressCallback = (progress: FitProgress) => void | Promise<void>;
-export type CheckpointCallback = (bytes: Uint8Array) => void | Promise<void>;
-export type SampleCallback = (grid: RgbaImage, info: SampleInfo) => void | Promise<void>;
+export type ProgressCallback = (progress: FitProgress) => unknown;
+export type CheckpointCallback = (bytes: Uint8Array) => unknown;
+export type SampleCallback = (grid: RgbaImage, info: SampleInfo) => unknown;
 
 export type LoadModelWireOptions = Omit<LoadModelOptions, 'onNote'> & {
   /**
@@ -160,9 +160,28 @@ export interface WorkerApi {
   dispatchReport(): DispatchReport;
   /** Frees every trainer and model and the engine (the GPU device with it). */
   shutdown(): void;
-  /** Test hooks (enabled by WorkerInit.testHooks): end the worker as a crash would. */
+}
+
+/**
+ * Test hooks, refused unless the worker was opened with `testHooks: true` (WorkerInit). Not
+ * part of WorkerApi: the tests reach them through CycleGANWorker's internal `_test`.
+ */
+export interface WorkerTestHooks {
+  /** Ends the worker as a crash would. */
   _testExit(code: number): void;
   _testThrowUncaught(message: string): void;
   /** How many buffers the last transferred result had, and how many are now detached here. */
   _testLastTransfer(): { buffers: number; detached: number };
+}
+
+/** What the worker script exposes to its client: the API and the test hooks. */
+export type WorkerEndpointApi = WorkerApi & WorkerTestHooks;
+
+/** Sources keyed by direction (`{ AtoB, BtoA }`), as opposed to one source (bytes, a Blob, a Response, a URL or a path). */
+export function isDirectionMap<S>(s: unknown): s is Partial<Record<Direction, S>> {
+  if (s === null || typeof s !== 'object' || s instanceof ArrayBuffer || ArrayBuffer.isView(s)) return false;
+  if (typeof URL !== 'undefined' && s instanceof URL) return false;
+  if ((typeof Blob !== 'undefined' && s instanceof Blob) || (typeof Response !== 'undefined' && s instanceof Response)) return false;
+  const keys = Object.keys(s);
+  return keys.length > 0 && keys.every((k) => k === 'AtoB' || k === 'BtoA');
 }

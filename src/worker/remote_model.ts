@@ -4,7 +4,7 @@ import type { Remote } from 'comlink';
 import type { Direction } from '../cyclegan/trainer.js';
 import type { ModelSpec } from '../io/architectures.js';
 import type { SaveWeightsOptions } from '../io/load.js';
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 import { decodeBatch, encodeBatch, TransferList, type BatchInput, type BatchOutput } from './client_images.js';
 import { encodeSource, type SourceInput } from './client_sources.js';
 import type { Connection } from './connection.js';
@@ -72,7 +72,7 @@ export class RemoteModel {
   }
 
   private call<T>(name: string, invoke: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
-    if (this.disposed) return Promise.reject(new CycleGanError(`${name}: the model was disposed`));
+    if (this.disposed) return Promise.reject(new CycleGANError(`${name}: the model was disposed`));
     return this.connection.call(name, invoke);
   }
 }

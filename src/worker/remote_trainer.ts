@@ -7,7 +7,7 @@ import type { ResolvedCycleGANOptions } from '../cyclegan/options.js';
 import type { Direction, FitProgress, FitResult, SampleInfo, StepLosses } from '../cyclegan/trainer.js';
 import type { RgbaImage } from '../cyclegan/sample_grid.js';
 import type { SaveWeightsOptions } from '../io/load.js';
-import { CycleGanError } from '../errors.js';
+import { CycleGANError } from '../errors.js';
 import { decodeBatch, encodeBatch, toImageResult, TransferList, type BatchInput, type BatchOutput } from './client_images.js';
 import { encodeDataset, encodeSource, type DatasetInput, type SourceInput } from './client_sources.js';
 import type { Connection } from './connection.js';
@@ -16,13 +16,13 @@ import type { NetworkName, TrainerInfo, WireBatch, WireFitOptions, WireTranslate
 /** fit()'s options in a worker: the in-thread ones, with datasets as descriptions. */
 export interface WorkerFitOptions {
   /** Called at most every `progressIntervalMs` (openWorker's option, default 250), and on the last step. */
-  onProgress?: (progress: FitProgress) => void | Promise<void>;
+  onProgress?: (progress: FitProgress) => unknown;
   /** Aborting stops fit at the next step boundary; it resolves with status 'aborted'. */
   signal?: AbortSignal;
   /** A file path the worker writes (Node), or a function receiving the checkpoint bytes (transferred). */
-  checkpoint?: string | ((bytes: Uint8Array) => void | Promise<void>);
+  checkpoint?: string | ((bytes: Uint8Array) => unknown);
   /** Receives a sample grid (ImageData in browsers) every `sampleInterval` batches. */
-  onSample?: (grid: RgbaImage, info: SampleInfo) => void | Promise<void>;
+  onSample?: (grid: RgbaImage, info: SampleInfo) => unknown;
   sampleDataset?: DatasetInput;
   sampleCount?: number;
   /** Overrides openWorker's progressIntervalMs for this call. */
@@ -205,7 +205,7 @@ export class RemoteTrainer {
   }
 
   private call<T>(name: string, invoke: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
-    if (this.disposed) return Promise.reject(new CycleGanError(`${name}: the trainer was disposed`));
+    if (this.disposed) return Promise.reject(new CycleGANError(`${name}: the trainer was disposed`));
     return this.connection.call(name, invoke);
   }
 

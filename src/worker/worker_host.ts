@@ -3,7 +3,7 @@
 // throws the library's typed errors, which arrive on the main thread as the same classes.
 import { transfer, releaseProxy, type Remote } from 'comlink';
 import { createEngine, type Engine } from '../engine.js';
-import { AttributeError, CycleGanError, ShapeError, TrainerBusyError } from '../errors.js';
+import { AttributeError, CycleGANError, ShapeError, TrainerBusyError } from '../errors.js';
 import { CycleGANTrainer, type Direction, type FitResult, type StepLosses } from '../cyclegan/trainer.js';
 import type { CycleGANOptions } from '../cyclegan/options.js';
 import type { RgbaImage } from '../cyclegan/sample_grid.js';
@@ -13,7 +13,7 @@ import { ResnetGenerator } from '../cyclegan/resnet_generator.js';
 import { loadModel, loadWeights, saveWeightsAsync, detectFormat, type SaveWeightsOptions } from '../io/load.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { dropInstanceNormStats, stripDataParallel } from '../io/keymap.js';
-import { specOf, type CycleGanModel, type ModelSpec } from '../io/architectures.js';
+import { specOf, type CycleGANModel, type ModelSpec } from '../io/architectures.js';
 import { readSource } from '../io/source.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
@@ -38,15 +38,16 @@ import type {
   WorkerApi,
   WorkerInit,
   WorkerReady,
+  WorkerTestHooks,
 } from './protocol.js';
-import { WORKER_EXIT_MESSAGE } from './protocol.js';
+import { isDirectionMap, WORKER_EXIT_MESSAGE } from './protocol.js';
 
 const NETWORKS: readonly NetworkName[] = ['G_AB', 'G_BA', 'D_A', 'D_B'];
 const DIRECTIONS: readonly Direction[] = ['AtoB', 'BtoA'];
 
 /** What a loaded model holds: a network per direction it translates. */
 interface LoadedModel {
-  nets: Partial<Record<Direction, CycleGanModel>>;
+  nets: Partial<Record<Direction, CycleGANModel>>;
 }
 
 function isGenerator(m: Module): m is GeneratorResNet | ResnetGenerator {
@@ -60,14 +61,6 @@ function wireTranslateOptions(options: WireTranslateOptions | undefined): WireTr
   const unknown = Object.keys(options).filter((k) => k !== 'tileSize' && k !== 'memoryBudget');
   if (unknown.length) throw new AttributeError('translate', 'options', 'only tileSize and memoryBudget (in a worker)', unknown.join(', '));
   return { tileSize: options.tileSize, memoryBudget: options.memoryBudget };
-}
-
-/** Sources keyed by direction, as opposed to one source (bytes, Blob, URL or path). */
-function isDirectionMap(s: unknown): s is Partial<Record<Direction, WireSource>> {
-  if (s === null || typeof s !== 'object' || s instanceof ArrayBuffer || ArrayBuffer.isView(s)) return false;
-  if (typeof Blob !== 'undefined' && s instanceof Blob) return false;
-  const keys = Object.keys(s);
-  return keys.length > 0 && keys.every((k) => (DIRECTIONS as readonly string[]).includes(k));
 }
 
 function isCheckpoint(bytes: Uint8Array): boolean {
@@ -87,7 +80,7 @@ function ownedBytes(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
-export class WorkerHost implements WorkerApi {
+export class WorkerHost implements WorkerApi, WorkerTestHooks {
   private engine: Engine | null = null;
   private options: WorkerInit | null = null;
   private nextId = 1;
@@ -100,7 +93,7 @@ export class WorkerHost implements WorkerApi {
   private lastTransfer: ArrayBuffer[] = [];
 
   async init(options: WorkerInit): Promise<WorkerReady> {
-    if (this.engine) throw new CycleGanError('the worker is already initialised');
+    if (this.engine) throw new CycleGANError('the worker is already initialised');
     this.options = options;
     this.engine = await createEngine({ backend: options.backend, seed: options.seed, webgpu: options.webgpu, wasm: options.wasm });
     return { backend: this.engine.backend, selection: this.engine.dispatchReport().selection, wasmVariant: this.engine.wasmVariant };
@@ -274,7 +267,7 @@ export class WorkerHost implements WorkerApi {
     const onNote = (n: string): void => void notes.push(n);
     const nets: LoadedModel['nets'] = {};
     try {
-      if (isDirectionMap(sources)) {
+      if (isDirectionMap<WireSource>(sources)) {
         for (const d of DIRECTIONS) {
           if (sources[d] === undefined) continue;
           const bytes = await readSource(sources[d]!);
@@ -399,12 +392,12 @@ export class WorkerHost implements WorkerApi {
   // ------------------------------------------------------------------------- private
 
   private requireTestHooks(name: string): void {
-    if (!this.options?.testHooks) throw new CycleGanError(`${name} is a test hook; open the worker with testHooks: true`);
+    if (!this.options?.testHooks) throw new CycleGANError(`${name} is a test hook; open the worker with testHooks: true`);
   }
 
   private requireEngine(): Engine {
-    if (!this.engine) throw new CycleGanError('the worker has no engine yet (init() was not called)');
-    if (this.engine.isDisposed) throw new CycleGanError("the worker's engine was shut down");
+    if (!this.engine) throw new CycleGANError('the worker has no engine yet (init() was not called)');
+    if (this.engine.isDisposed) throw new CycleGANError("the worker's engine was shut down");
     return this.engine;
   }
 
@@ -416,7 +409,7 @@ export class WorkerHost implements WorkerApi {
 
   private trainer(id: number, method: string): CycleGANTrainer {
     const t = this.trainers.get(id);
-    if (!t) throw new CycleGanError(`CycleGANTrainer.${method}: this trainer was disposed (or belongs to another worker)`);
+    if (!t) throw new CycleGANError(`CycleGANTrainer.${method}: this trainer was disposed (or belongs to another worker)`);
     return t;
   }
 
@@ -446,9 +439,9 @@ export class WorkerHost implements WorkerApi {
     return trainer[name];
   }
 
-  private modelNet(id: number, direction: Direction | undefined, method: string): CycleGanModel {
+  private modelNet(id: number, direction: Direction | undefined, method: string): CycleGANModel {
     const model = this.models.get(id);
-    if (!model) throw new CycleGanError(`model.${method}: this model was disposed (or belongs to another worker)`);
+    if (!model) throw new CycleGANError(`model.${method}: this model was disposed (or belongs to another worker)`);
     const loaded = DIRECTIONS.filter((d) => model.nets[d]);
     const d = direction ?? (loaded.length === 1 ? loaded[0] : undefined);
     if (d === undefined || !model.nets[d]) {

@@ -1,4 +1,4 @@
-// The README's "in a page" example is test/browser/pages/readme.html, verbatim (checked here),
+// The "without a bundler" page of docs/web.md is test/browser/pages/readme.html, verbatim (checked here),
 // served with the package's dist/ where an npm install puts it. In Chromium it trains a few
 // steps in a worker and translates an <img>; the canvas must show what the same training and
 // translation give in Node with the in-thread API.
@@ -41,7 +41,7 @@ async function inNode(rgba: Uint8Array): Promise<Uint8ClampedArray> {
   }
 }
 
-describe("the README's page example", () => {
+describe("docs/web.md's page example", () => {
   let session: Session | undefined;
   let dir: string | undefined;
   afterAll(async () => {
@@ -49,9 +49,9 @@ describe("the README's page example", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is in the README verbatim', () => {
+  it('is in docs/web.md verbatim', () => {
     const page = readFileSync(join(PAGES, 'readme.html'), 'utf8').trim();
-    expect(readFileSync(join(ROOT, 'README.md'), 'utf8').includes(page), 'README.md must contain test/browser/pages/readme.html verbatim').toBe(true);
+    expect(readFileSync(join(ROOT, 'docs', 'web.md'), 'utf8').includes(page), 'docs/web.md must contain test/browser/pages/readme.html verbatim').toBe(true);
   });
 
   it.skipIf(browserSkipped)('trains in a worker and draws the translation Node computes', async () => {

@@ -133,12 +133,12 @@ export async function translateWith(weights: Uint8Array, image: number[]): Promi
 
 export const LOSS_KEYS = ['lossD', 'lossG', 'lossGAN', 'lossCycle', 'lossIdentity'] as const;
 
-/** The losses of every step as one vector, so DESIGN.md's metric covers them all at once. */
+/** The losses of every step as one vector, so the metric of docs/design.md covers them all at once. */
 export function lossVector(losses: StepLosses[]): number[] {
   return losses.flatMap((l) => LOSS_KEYS.map((k) => l[k]));
 }
 
-/** max|ours - ref| / (max|ref| + 1e-6): DESIGN.md section 5's metric. */
+/** max|ours - ref| / (max|ref| + 1e-6): the metric of docs/design.md ("The numbers that define correct"). */
 export function relErr(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
   if (ours.length !== ref.length) return Infinity;
   let num = 0;

@@ -1,7 +1,7 @@
 // Issue #6, item 6: in headless Chromium, in a module Web Worker started by openWorker(), train
 // 3 steps at 32x32 from a fixed seed and translate an image, on WASM and on WebGPU
 // (SwiftShader), and hold the results to the same run done in Node with the in-thread API
-// (DESIGN.md's metric; 1e-4 on WASM, 1e-3 on WebGPU).
+// (the metric of docs/design.md; 1e-4 on WASM, 1e-3 on WebGPU).
 //
 // WASM in the page runs the same module as Node, so everything must agree to 1e-4 (it is in
 // fact bit-identical). WebGPU rounds differently, and three steps of GAN training carry a

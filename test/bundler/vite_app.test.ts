@@ -3,7 +3,8 @@
 // image in a worker. The tarball of `npm pack` is installed into a temporary project offline
 // (its dependencies come from npm's cache, which `npm ci` of this repo fills); Vite runs
 // through its API from this repo's node_modules. The app is test/bundler/app, whose main.js is
-// the README's bundler example (checked below, so the README cannot drift from what runs).
+// the bundler example of README.md and docs/web.md (checked below, so the docs cannot drift
+// from what runs).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,10 +98,11 @@ describe('a Vite app using the packed package', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is the README example', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  it('is the example of README.md and docs/web.md', () => {
     const main = readFileSync(join(APP_SRC, 'main.js'), 'utf8').trim();
-    expect(readme.includes(main), 'README.md must contain test/bundler/app/main.js verbatim').toBe(true);
+    for (const page of ['README.md', join('docs', 'web.md')]) {
+      expect(readFileSync(join(ROOT, page), 'utf8').includes(main), `${page} must contain test/bundler/app/main.js verbatim`).toBe(true);
+    }
   });
 
   it('bundles the worker as a file of its own, with no configuration', () => {

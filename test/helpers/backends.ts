@@ -1,5 +1,5 @@
 // The backends the conformance suites (test/conformance) run on, each with its tolerance:
-// max|ours - torch| / (max|torch| + 1e-6) <= tol, for every output and gradient (DESIGN.md, section 5).
+// max|ours - torch| / (max|torch| + 1e-6) <= tol, for every output and gradient (docs/design.md, "The numbers that define correct").
 // A new backend or kernel variant is one entry here; CONFORMANCE_BACKENDS=wasm,webgpu narrows the list.
 // `backends` holds the backends proper (the training and io suites create engines from their
 // names); `conformanceBackends` adds the WASM kernel variants, which only the op and model

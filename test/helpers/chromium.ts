@@ -1,6 +1,6 @@
 // Headless Chromium for the browser tests and the browser benchmarks: Debian's `chromium`
 // driven by playwright-core (no browser download), WebGPU on SwiftShader when asked for
-// (DESIGN.md section 8), and a static file server on 127.0.0.1, which is a secure context,
+// (docs/design.md, "Environment"), and a static file server on 127.0.0.1, which is a secure context,
 // so pages get `navigator.gpu` (a data: or file: URL would not).
 import { existsSync, statSync, createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

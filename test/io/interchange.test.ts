@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createEngine, type Engine } from '../../src/engine.js';
 import { StateDictError } from '../../src/errors.js';
 import { loadModel, loadWeights, saveWeights } from '../../src/io/load.js';
-import { specOf, type CycleGanModel } from '../../src/io/architectures.js';
+import { specOf, type CycleGANModel } from '../../src/io/architectures.js';
 import { ArchitectureError } from '../../src/io/errors.js';
 import { makeFixtures, probeTorch, readF32, relErr, runCheck, type Fixtures } from './torch_helper.js';
 
@@ -60,7 +60,7 @@ describe.skipIf(!torch.ok)(`weight interchange with PyTorch (${torch.reason})`, 
     if (measured.length) console.log(`max relative error vs PyTorch:\n  ${measured.join('\n  ')}`);
   });
 
-  async function forward(model: CycleGanModel, c: ModelCase): Promise<Float32Array> {
+  async function forward(model: CycleGANModel, c: ModelCase): Promise<Float32Array> {
     const x = engine.tensor(readF32(fx.path(c.input)), c.inputShape);
     const y = engine.noGrad(() => model.forward(x));
     const out = await y.data();

@@ -54,7 +54,7 @@ export function readF32(path: string): Float32Array {
   return out;
 }
 
-/** max|a - b| / (max|b| + 1e-6): DESIGN.md's metric. */
+/** max|a - b| / (max|b| + 1e-6): the metric of docs/design.md. */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
   let num = 0;

@@ -33,7 +33,7 @@ torch.set_num_threads(1)
 # ---------------------------------------------------------------- the seed's models (PyTorch-GAN)
 # GeneratorResNet and Discriminator: test/reference/pytorch_gan.py (imported above).
 
-# DESIGN.md section 4: the generator pads by 3 rather than `channels` (the same for RGB).
+# docs/design.md, "The reference networks": the generator pads by 3 rather than `channels` (the same for RGB).
 GENERATOR_PAD = 3
 
 

@@ -52,7 +52,7 @@ class GeneratorResNet(nn.Module):
     def __init__(self, input_shape, num_residual_blocks, pad=None):
         """`pad` is not the seed's: the seed reflection-pads the 7x7 convolutions by `channels`
         (PyTorch-GAN's issue #128), which is what pad=None (the default) does. cyclegan-engine
-        pads by 3 (DESIGN.md section 4; the same for RGB), which is what pad=3 builds."""
+        pads by 3 (docs/design.md, "The reference networks"; the same for RGB), which is what pad=3 builds."""
         super(GeneratorResNet, self).__init__()
         channels = input_shape[0]
         if pad is None:

@@ -9,7 +9,7 @@ import { loadModel, loadWeights } from '../../src/io/load.js';
 import { readPthZip } from '../../src/io/pth.js';
 import { ZipArchive } from '../../src/io/zip.js';
 import { WeightFormatError } from '../../src/io/errors.js';
-import { CycleGanError } from '../../src/errors.js';
+import { CycleGANError } from '../../src/errors.js';
 import { deflateZeros, enc, pickleStateDict, writeZip, type PickledTensor } from '../io/builders.js';
 
 const GiB = 2 ** 30;
@@ -105,7 +105,7 @@ describe('zip bomb in a .pth', () => {
       const huge: PickledTensor[] = [{ key: 'model.1.weight', storage: '0', numel: GiB / 4, size: [2 ** 14, 2 ** 14, 1, 1] }];
       const { error, ms, extraMB } = await refusal(() => loadModel(engine, bombPth(huge, GiB)));
       console.log(`1 GiB tensor through loadModel: refused in ${ms.toFixed(1)} ms, ~${extraMB.toFixed(1)} MB extra`);
-      expect(error).toBeInstanceOf(CycleGanError);
+      expect(error).toBeInstanceOf(CycleGANError);
       expect(String(error)).toMatch(/model\.1\.weight|cannot tell the network/);
       expect(extraMB).toBeLessThan(200);
     } finally {

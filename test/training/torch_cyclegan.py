@@ -35,7 +35,7 @@ from pytorch_gan import (  # noqa: E402
     Discriminator, GeneratorResNet, LambdaLR, ReplayBuffer, weights_init_normal)
 
 # PyTorch-GAN pads the generator's 7x7 convolutions by `channels` (its issue #128); 3 here,
-# the same for RGB (DESIGN.md).
+# the same for RGB (docs/design.md, "The reference networks").
 GENERATOR_PAD = 3
 
 

@@ -1,4 +1,4 @@
-// The WASM kernel variants in a real browser (headless Chromium, DESIGN.md section 8): on a
+// The WASM kernel variants in a real browser (headless Chromium, docs/design.md, "Environment"): on a
 // crossOriginIsolated page, an engine in a module Web Worker runs the shared-memory build on
 // 2 threads (nested workers from a Blob URL), the relaxed-SIMD build is picked because
 // Chromium validates it, and the results equal a single thread's; on the page's main thread,

@@ -9,7 +9,7 @@ export interface WebGpuSpec {
   tol: number;
 }
 
-/** DESIGN.md section 5: 1e-3 on WebGPU. */
+/** docs/design.md, "The numbers that define correct": 1e-3 on WebGPU. */
 const SPEC: WebGpuSpec = { name: 'webgpu', tol: 1e-3 };
 
 let probed: Promise<string | null> | null = null;

@@ -7,7 +7,7 @@
 import '../setup/webgpu-env.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as api from '../../src/index.js';
-import { CycleGanError, KernelMissingError, createEngine, type Engine, type Tensor } from '../../src/index.js';
+import { CycleGANError, KernelMissingError, createEngine, type Engine, type Tensor } from '../../src/index.js';
 import { webgpuUnavailable } from './availability.js';
 
 const unavailable = await webgpuUnavailable();
@@ -156,7 +156,7 @@ suite("strict backend: 'webgpu'", () => {
       const x = e.tensor(new Float32Array(8), [8]);
       expect(() => api.relu(x)).toThrow(/kernel 'relu' cannot run on the webgpu backend: disabled/);
       const big = e.tensor(new Float32Array(100), [100]);
-      expect(() => api.tanh(big)).toThrow(CycleGanError);
+      expect(() => api.tanh(big)).toThrow(CycleGANError);
       expect(() => api.tanh(big)).toThrow(/over maxStorageBufferBindingSize \(64\)/);
       expect(e.memory().liveTensors).toBe(2);
     } finally {

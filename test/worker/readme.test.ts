@@ -1,5 +1,6 @@
-// The README's Node example of the worker API runs as printed, against the built package
-// (imported by its name: Node resolves `cyclegan-engine` to this package's own exports).
+// The Node example of the worker API in docs/workers.md runs as printed, against the built
+// package (imported by its name: Node resolves `cyclegan-engine` to this package's own exports).
+// The page marks it `<!-- run elsewhere: test/worker/readme.test.ts -->` (test/docs/blocks.ts).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,19 +11,22 @@ import { requireBuiltWorker } from './helpers.js';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-function readmeExample(name: string): string {
-  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-  const at = readme.indexOf(`<!-- example: ${name}`);
-  if (at < 0) throw new Error(`README.md has no example marked ${name}`);
-  const block = /```js\n([\s\S]*?)```/.exec(readme.slice(at));
-  if (!block) throw new Error(`README.md: no js block after the ${name} marker`);
+const PAGE = 'docs/workers.md';
+const MARKER = '<!-- run elsewhere: test/worker/readme.test.ts -->';
+
+function workerExample(): string {
+  const page = readFileSync(`${ROOT}${PAGE}`, 'utf8');
+  const at = page.indexOf(MARKER);
+  if (at < 0) throw new Error(`${PAGE} has no block marked ${MARKER}`);
+  const block = /```js\n([\s\S]*?)```/.exec(page.slice(at));
+  if (!block) throw new Error(`${PAGE}: no js block after ${MARKER}`);
   return block[1];
 }
 
-describe('README: workers in Node', () => {
+describe('docs/workers.md: workers in Node', () => {
   it('runs the example and prints what its comments say', async () => {
     requireBuiltWorker();
-    const code = readmeExample('worker-node');
+    const code = workerExample();
     expect(code).toContain("from 'cyclegan-engine'");
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, timeout: 120_000 });
     const lines = stdout.trim().split('\n');

@@ -1,7 +1,10 @@
-// Instantiates the inlined WebAssembly module. The module is embedded in the bundle as
+// Instantiates the inlined WebAssembly module. The module is embedded in the package as
 // base64 in four build variants (see scripts/build-wasm.mjs), so there is no .wasm path to
 // configure or fetch; this file picks the variant the runtime supports and the options ask for.
-import { WASM_MODULES } from './module.generated.js';
+// The generated module is imported dynamically, on the first compile: the package build
+// (tsup.config.ts) emits it once, as dist/wasm.js, which the ESM and CJS bundles both load
+// instead of each carrying a copy; bundlers follow the import() like any other.
+import type { WASM_MODULES } from './module.generated.js';
 import { BackendUnavailableError } from '../../errors.js';
 
 /** The raw exports of the AssemblyScript module: kernels take byte offsets and sizes. */
@@ -56,12 +59,26 @@ function decodeBase64(b64: string): Uint8Array {
 }
 
 const compiled = new Map<keyof typeof WASM_MODULES, Promise<WebAssembly.Module>>();
+let sources: Promise<typeof WASM_MODULES> | undefined;
+
+/** The base64 modules, loaded once. */
+function wasmSources(): Promise<typeof WASM_MODULES> {
+  sources ??= import('./module.generated.js').then(
+    (m) => m.WASM_MODULES,
+    (e: unknown) => {
+      sources = undefined;
+      const why = e instanceof Error ? e.message : String(e);
+      throw new BackendUnavailableError('wasm', `the WebAssembly kernels (wasm.js next to the package's bundles) could not be loaded: ${why}`);
+    },
+  );
+  return sources;
+}
 
 /** The compiled module of one variant (compiled once per process). */
 export function wasmModule(name: keyof typeof WASM_MODULES): Promise<WebAssembly.Module> {
   let m = compiled.get(name);
   if (!m) {
-    m = WebAssembly.compile(decodeBase64(WASM_MODULES[name]).buffer as ArrayBuffer);
+    m = wasmSources().then((all) => WebAssembly.compile(decodeBase64(all[name]).buffer as ArrayBuffer));
     compiled.set(name, m);
   }
   return m;

@@ -1,5 +1,5 @@
-// A pool of kernel threads over one shared WebAssembly.Memory (DESIGN.md section 7 is about
-// the engine's own worker; this is below it, inside the WASM backend).
+// A pool of kernel threads over one shared WebAssembly.Memory (docs/design.md, "Threads": the
+// worker API is the engine's own worker; this is below it, inside the WASM backend).
 //
 // The engine API is synchronous, so a parallel kernel call is a fork-join inside one call:
 // the calling thread writes the job into a control block in shared memory, wakes the workers

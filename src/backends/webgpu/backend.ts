@@ -25,7 +25,7 @@
 //     (every buffer the backend created), and the host bytes held by shadows.
 import type { Backend, AnyBackend, BackendMemory } from '../backend.js';
 import type { KernelAttrs, KernelName, KernelTable } from '../../kernels/contract.js';
-import { CycleGanError, KernelMissingError } from '../../errors.js';
+import { CycleGANError, KernelMissingError } from '../../errors.js';
 import type { WgslKernel, WgslKernelTable } from './spec.js';
 import { BufferPool, sizeClass } from './pool.js';
 import { PipelineCache } from './pipelines.js';
@@ -63,7 +63,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   readonly kernels: KernelTable<WebGpuStorage> = {};
   /** Set once the device is lost (the reason). */
   lostReason: string | null = null;
-  onLoss: LossHandler = (reason) => new CycleGanError(`the WebGPU device was lost: ${reason}`);
+  onLoss: LossHandler = (reason) => new CycleGANError(`the WebGPU device was lost: ${reason}`);
   /** A pipeline failed at run time: true runs the op on WASM instead (and counts it). */
   onPipelineFailure: (kernel: KernelName, reason: string, bytes: number) => boolean = () => false;
 
@@ -280,7 +280,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
     }
     if (!allowFallback || !this.wasm?.kernels[kernel]) {
       if (plan.missing) throw new KernelMissingError(kernel, 'webgpu');
-      throw new CycleGanError(`kernel '${kernel}' cannot run on the webgpu backend: ${plan.reason}`);
+      throw new CycleGANError(`kernel '${kernel}' cannot run on the webgpu backend: ${plan.reason}`);
     }
     this.enqueueHost(kernel, attrs, ins, outs);
     return { ran: 'wasm', reason: plan.reason, bytesMoved: movedBytes(kernel, ins, outs) };

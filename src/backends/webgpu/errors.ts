@@ -1,6 +1,6 @@
 // The error of a lost WebGPU device. It names the loss, says what was restored and what was
 // not, so a training loop can tell "retry this step" from a bug.
-import { CycleGanError } from '../../errors.js';
+import { CycleGANError } from '../../errors.js';
 
 export interface DeviceLossInfo {
   /** the device's reason ("destroyed: ...", "unknown: ...") or the failed call */
@@ -15,7 +15,7 @@ export interface DeviceLossInfo {
   bytesMoved: number;
 }
 
-export class DeviceLostError extends CycleGanError {
+export class DeviceLostError extends CycleGANError {
   constructor(
     message: string,
     readonly info: DeviceLossInfo,

@@ -3,7 +3,7 @@
 // PyTorch peers, the results JSON and chart) and a training-step timing of CycleGAN on the
 // chosen backend (works from the installed package).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -25,15 +25,40 @@ interface BenchOptions {
   backend: BackendChoice;
 }
 
-/** bench/run.mjs next to the package's dist/ (a clone), or null. */
-export function findBenchScript(): string | null {
-  const env = process.env.CYCLEGAN_BENCH_SCRIPT;
-  if (env) return existsSync(env) ? resolve(env) : null;
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const p of [join(here, '..', 'bench', 'run.mjs'), join(here, '..', '..', 'bench', 'run.mjs'), join(here, '..', '..', '..', 'bench', 'run.mjs')]) {
-    if (existsSync(p)) return p;
+/**
+ * The root of this package: the nearest folder above this module whose package.json is
+ * cyclegan-engine's (dist/ when built, src/cli/commands/ when run from source).
+ */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string | null {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'cyclegan-engine') return dir;
+      } catch {
+        // not a readable manifest: keep looking above
+      }
+    }
+    if (dirname(dir) === dir) return null;
   }
-  return null;
+}
+
+/**
+ * bench/run.mjs of this package's root ($CYCLEGAN_BENCH_SCRIPT overrides), or a CliError that
+ * says where it looked: the suites ship with a clone of the repository, not the npm package.
+ */
+export function findBenchScript(root: string | null = packageRoot()): string {
+  const env = process.env.CYCLEGAN_BENCH_SCRIPT;
+  if (env) {
+    if (existsSync(env)) return resolve(env);
+    throw new CliError(`bench: CYCLEGAN_BENCH_SCRIPT names ${env}, which does not exist`);
+  }
+  const script = root ? join(root, 'bench', 'run.mjs') : null;
+  if (script && existsSync(script)) return script;
+  throw new CliError(
+    `bench: ${script ?? 'bench/run.mjs'} not found: the benchmark suites ship with a clone of the repository, ` +
+      'not with the npm package (run `npm run bench` in a clone); use --no-suites for the training-step timing alone',
+  );
 }
 
 export function benchCommand(globals: () => GlobalOptions): Command {
@@ -54,7 +79,6 @@ export function benchCommand(globals: () => GlobalOptions): Command {
       const g = globals();
       if (opts.suites) {
         const script = findBenchScript();
-        if (!script) throw new CliError('bench: bench/run.mjs not found (the kernel suites ship with a clone of the repository, not the npm package); use --no-suites');
         const args = [
           script,
           ...(opts.full ? ['--full'] : []),
