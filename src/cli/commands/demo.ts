@@ -21,7 +21,7 @@ import { writeFileAtomic } from '../files.js';
 import { createProgress, formatSeconds, progressMode } from '../progress.js';
 import { runTraining } from '../training.js';
 
-export const DEMO_DEFAULTS = { steps: 150, size: 32, blocks: 1, lr: 0.0005, sampleInterval: 50, translations: 8, maxMinutes: 2.4 };
+export const DEMO_DEFAULTS = { steps: 300, size: 32, blocks: 0, lr: 0.0005, sampleInterval: 50, translations: 8, maxMinutes: 2.7 };
 
 /** Held-out images per domain that the printed measure averages over (at least --translations). */
 const MEASURE_IMAGES = 16;
