@@ -1,6 +1,7 @@
-// An SVG line chart of every loss over steps, written by hand (no dependency): one polyline
-// per series on shared axes, a legend, tick labels on both axes. Long runs are thinned to at
-// most ~2000 points per series by averaging consecutive steps.
+// An SVG line chart of every loss over steps, written by hand (no dependency): per series, the
+// raw values as a faint line and a smoothed one (a debiased exponential moving average, as
+// TensorBoard draws it) on shared axes, a legend naming each loss, tick labels on both axes.
+// Long runs are thinned to at most ~2000 points per series by averaging consecutive steps.
 
 export interface LossSeries {
   name: string;
@@ -41,15 +42,38 @@ function thin(values: number[], max: number): { x: number; y: number }[] {
   return pts;
 }
 
+/**
+ * A debiased exponential moving average over about `window` steps (alpha = 2 / (window + 1));
+ * non-finite values are skipped (the average carries over them).
+ */
+export function smoothLosses(values: number[], window: number): number[] {
+  const alpha = 2 / (Math.max(1, window) + 1);
+  const out: number[] = [];
+  let avg = 0;
+  let weight = 0;
+  for (const v of values) {
+    if (Number.isFinite(v)) {
+      avg = (1 - alpha) * avg + alpha * v;
+      weight = (1 - alpha) * weight + alpha;
+    }
+    out.push(weight > 0 ? avg / weight : NaN);
+  }
+  return out;
+}
+
 /** The chart as an SVG document. Steps are 1-based on the x axis. */
-export function lossChartSvg(series: LossSeries[], options: { title?: string; width?: number; height?: number } = {}): string {
+export function lossChartSvg(
+  series: LossSeries[],
+  options: { title?: string; width?: number; height?: number; /** EMA window in steps; default: a 20th of the run, at least 5. */ smoothing?: number } = {},
+): string {
   const W = options.width ?? 800;
   const H = options.height ?? 450;
   const m = { left: 60, right: 150, top: 36, bottom: 44 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
-  const lines = series.map((s) => ({ name: s.name, pts: thin(s.values, 2000) }));
   const n = Math.max(1, ...series.map((s) => s.values.length));
+  const window = options.smoothing ?? Math.max(5, Math.round(n / 20));
+  const lines = series.map((s) => ({ name: s.name, pts: thin(s.values, 2000), smooth: thin(smoothLosses(s.values, window), 2000) }));
   const ys = lines.flatMap((l) => l.pts.map((p) => p.y));
   let lo = ys.length ? Math.min(...ys) : 0;
   let hi = ys.length ? Math.max(...ys) : 1;
@@ -77,18 +101,24 @@ export function lossChartSvg(series: LossSeries[], options: { title?: string; wi
   parts.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
   parts.push(`<text x="${m.left + pw / 2}" y="${H - 8}" text-anchor="middle">step</text>`);
   parts.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">loss</text>`);
+  const polyline = (pts: { x: number; y: number }[], color: string, attrs: string): string =>
+    `<polyline fill="none" stroke="${color}" ${attrs} points="${pts.map((p) => `${f(sx(p.x))},${f(sy(p.y))}`).join(' ')}"/>`;
   lines.forEach((l, i) => {
     const color = COLORS[i % COLORS.length];
     if (l.pts.length === 1) {
       parts.push(`<circle cx="${f(sx(l.pts[0].x))}" cy="${f(sy(l.pts[0].y))}" r="3" fill="${color}"/>`);
     } else if (l.pts.length > 1) {
-      const d = l.pts.map((p) => `${f(sx(p.x))},${f(sy(p.y))}`).join(' ');
-      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${d}"/>`);
+      parts.push(polyline(l.pts, color, 'stroke-width="1" stroke-opacity="0.25"'));
+      parts.push(polyline(l.smooth, color, 'stroke-width="2"'));
     }
     const ly = m.top + 10 + i * 20;
     parts.push(`<line x1="${m.left + pw + 12}" x2="${m.left + pw + 34}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);
     parts.push(`<text x="${m.left + pw + 40}" y="${ly + 4}">${escapeXml(l.name)}</text>`);
   });
+  const noteY = m.top + 10 + lines.length * 20 + 8;
+  parts.push(`<text x="${m.left + pw + 12}" y="${noteY}" font-size="11" fill="#555">faint: every step</text>`);
+  parts.push(`<text x="${m.left + pw + 12}" y="${noteY + 15}" font-size="11" fill="#555">bold: moving average</text>`);
+  parts.push(`<text x="${m.left + pw + 12}" y="${noteY + 30}" font-size="11" fill="#555">over ~${window} steps</text>`);
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CycleGANTrainer, FitResult, StepLosses, TrainingDataset } from '../cyclegan/trainer.js';
+import { labelSampleGrid } from '../cyclegan/grid_labels.js';
 import { encodePng } from '../data/codec.js';
 import { LossRecorder, formatLosses, moduleSafetensors, pad } from './common.js';
 import { writeFileAtomic } from './files.js';
@@ -107,7 +108,9 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
         },
         onSample: async (grid, info) => {
           const file = join(out, 'samples', `step_${pad(info.batchesDone)}.png`);
-          await writeFileAtomic(file, await encodePng(grid.data, grid.width, grid.height));
+          // Rows named and the step written on top, so a grid reads without a caption.
+          const labelled = labelSampleGrid(grid, info.batchesDone);
+          await writeFileAtomic(file, await encodePng(labelled.data, labelled.width, labelled.height));
           samples.push(file);
         },
       });

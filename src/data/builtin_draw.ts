@@ -1,18 +1,43 @@
 // Procedural images of the built-in dataset. Both domains hold the same kinds of scenes
-// (1-3 circles, squares and triangles of saturated colours, at random places, sizes and
+// (1-2 circles, squares and triangles of saturated colours, at random places, sizes and
 // angles); they differ only in style:
 //   A: flat-filled shapes on a light background;
-//   B: the shapes filled with diagonal stripes (their colour alternating with a pale tint of
-//      it) on a dark background.
-// The background swap is a global colour change a generator picks up within tens of steps;
-// the stripes are a local texture that takes longer, so progress stays visible over a few
-// hundred steps. Shapes have the same distribution in both domains, so the only thing to
-// learn is the style. Each image is a pure function of (seed, split, domain, index).
+//   B: the same kinds of shapes filled with bold stripes (the shape's colour alternating with
+//      near-white) on a dark background.
+// The stripes are horizontal with a period of 4 pixels at every image size: the generator's
+// two stride-2 downsamplings and two x2 upsamplings make a 4-pixel period the texture it can
+// place most easily, so the stripes are learnt within the demo's short run (see
+// src/cli/commands/demo.ts); wider stripes of random phase took several times longer. The
+// stripes' phase is still random per image, so a generator must draw them, not copy a mask.
+// Shapes have the same distribution in both domains, so the only thing to learn is the style.
+// Each image is a pure function of (seed, split, domain, index).
 import { Rng } from '../random/rng.js';
 import type { RgbImage } from './image.js';
 
 export type BuiltinDomain = 'A' | 'B';
 type Rgb = [number, number, number];
+
+/** The look of the two domains; the defaults are the dataset's (experiments may vary them). */
+export interface BuiltinStyle {
+  /** Stripe period in pixels (default 4). */
+  stripePeriod: number;
+  /** Random stripe phase per image (default true), or phase 0. */
+  randomPhase: boolean;
+  /** Most shapes per image (default 2). */
+  maxShapes: number;
+  /** Shape radius range as fractions of the image's smaller side (default [0.2, 0.32]). */
+  radius: [number, number];
+  /** How far the light stripes go from the shape's colour towards white (default 0.85). */
+  stripeLightness: number;
+}
+
+export const BUILTIN_STYLE: Readonly<BuiltinStyle> = Object.freeze({
+  stripePeriod: 4,
+  randomPhase: true,
+  maxShapes: 2,
+  radius: [0.2, 0.32] as [number, number],
+  stripeLightness: 0.85,
+});
 
 interface Shape {
   inside(x: number, y: number): boolean;
@@ -41,14 +66,16 @@ function hsvToRgb(h: number, s: number, v: number): Rgb {
   return [f(5), f(3), f(1)];
 }
 
-function makeShape(rng: Rng, w: number, h: number): Shape {
+function makeShape(rng: Rng, w: number, h: number, style: BuiltinStyle): Shape {
   const size = Math.min(w, h);
-  const r = (0.13 + 0.11 * rng.next()) * size;
+  const [r0, r1] = style.radius;
+  const r = (r0 + (r1 - r0) * rng.next()) * size;
   const cx = r + rng.next() * (w - 2 * r);
   const cy = r + rng.next() * (h - 2 * r);
   const angle = rng.next() * 2 * Math.PI;
   const kind = rng.nextInt(3);
-  const color = hsvToRgb(rng.next(), 0.7 + 0.3 * rng.next(), 0.75 + 0.25 * rng.next());
+  // Saturated and not too dark, so the shape stands out on both backgrounds.
+  const color = hsvToRgb(rng.next(), 0.75 + 0.25 * rng.next(), 0.8 + 0.2 * rng.next());
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
   if (kind === 0) return { color, inside: (x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r };
@@ -79,22 +106,32 @@ function makeShape(rng: Rng, w: number, h: number): Shape {
   };
 }
 
-/** Renders one image of a domain, 2x2 supersampled so edges and stripes are antialiased. */
-export function drawBuiltinImage(seed: number, split: 'train' | 'test', domain: BuiltinDomain, index: number, width: number, height: number): RgbImage {
+/** Renders one image of a domain, 2x2 supersampled so shape edges are antialiased. */
+export function drawBuiltinImage(
+  seed: number,
+  split: 'train' | 'test',
+  domain: BuiltinDomain,
+  index: number,
+  width: number,
+  height: number,
+  style: BuiltinStyle = BUILTIN_STYLE,
+): RgbImage {
   const rng = new Rng(mixSeed(seed, split === 'train' ? 1 : 2, domain === 'A' ? 0xa : 0xb, index));
   const striped = domain === 'B';
   // Light background for A, dark for B, each with a slight random tint.
-  const base = striped ? 25 + 20 * rng.next() : 225 + 20 * rng.next();
+  const base = striped ? 20 + 20 * rng.next() : 220 + 25 * rng.next();
   const bg: Rgb = [0, 1, 2].map(() => base + (rng.next() - 0.5) * 16) as Rgb;
-  const shapes = Array.from({ length: 1 + rng.nextInt(3) }, () => makeShape(rng, width, height));
-  // Stripes: a fixed direction and a period tied to the image size (8 px at 64), random phase.
-  const period = Math.max(4, (8 * Math.min(width, height)) / 64);
-  const phase = rng.next() * period;
-  const pale = shapes.map((s) => s.color.map((c) => c + 0.75 * (255 - c)) as Rgb);
+  const shapes = Array.from({ length: 1 + rng.nextInt(style.maxShapes) }, () => makeShape(rng, width, height, style));
+  const period = style.stripePeriod;
+  // Whole-pixel phase, so every stripe covers whole rows (sharp at any size).
+  const phase = style.randomPhase ? rng.nextInt(period) : 0;
+  const light = shapes.map((s) => s.color.map((c) => c + style.stripeLightness * (255 - c)) as Rgb);
 
   const out = new Uint8Array(width * height * 3);
   const acc: Rgb = [0, 0, 0];
   for (let y = 0; y < height; y++) {
+    // Horizontal stripes: the first half of each period in the shape's colour, the rest light.
+    const lightRow = (y + phase) % period >= period / 2;
     for (let x = 0; x < width; x++) {
       acc[0] = acc[1] = acc[2] = 0;
       for (let sy = 0.25; sy < 1; sy += 0.5) {
@@ -104,8 +141,7 @@ export function drawBuiltinImage(seed: number, split: 'train' | 'test', domain: 
           let col = bg;
           for (let k = shapes.length - 1; k >= 0; k--) {
             if (!shapes[k].inside(px, py)) continue;
-            const band = (((px + py) / Math.SQRT2 + phase) / period) % 1;
-            col = striped && band >= 0.5 ? pale[k] : shapes[k].color;
+            col = striped && lightRow ? light[k] : shapes[k].color;
             break; // the last-drawn shape is on top
           }
           acc[0] += col[0];

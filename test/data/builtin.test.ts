@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/index.js';
 import { builtinDataset, type ImagePair, type RgbImage } from '../../src/data/index.js';
+import { formatMeasure, measureTranslation, styleStats } from '../../src/data/builtin_measure.js';
 
 const sync = (p: ImagePair | Promise<ImagePair>): ImagePair => {
   expect(p).not.toBeInstanceOf(Promise);
@@ -68,13 +69,40 @@ describe('builtinDataset', () => {
       const a = ds.image('A', i);
       const b = ds.image('B', i);
       expect(mean(a)).toBeGreaterThan(mean(b) + 60);
-      // Stripes run along x + y = const, so their contrast shows across them (+4, +4 is half
-      // a period at 64 px) and not along them (+4, -4).
-      textureA += contrast(a, 4, 4) - contrast(a, 4, -4);
-      textureB += contrast(b, 4, 4) - contrast(b, 4, -4);
+      // Stripes are horizontal with a period of 4 pixels: their contrast shows two rows apart
+      // (half a period), not four rows apart (a whole period) nor along them (+2, 0). Shape
+      // edges give twice the contrast at 4 rows as at 2, so half of it is taken off.
+      textureA += contrast(a, 0, 2) - contrast(a, 0, 4) / 2;
+      textureB += contrast(b, 0, 2) - contrast(b, 0, 4) / 2;
+      expect(contrast(b, 0, 2)).toBeGreaterThan(2 * contrast(b, 2, 0));
     }
     expect(textureB / 20).toBeGreaterThan(10);
     expect(Math.abs(textureA / 20)).toBeLessThan(2);
+  });
+
+  it('the style measure tells the domains apart on stripes and background', () => {
+    const ds = builtinDataset({ seed: 1, imgHeight: 32, size: 12, mode: 'test', unaligned: false });
+    const n = 12;
+    const a = new Float32Array(n * 3 * 32 * 32);
+    const b = new Float32Array(n * 3 * 32 * 32);
+    for (let i = 0; i < n; i++) {
+      const p = sync(ds.get(i, new Rng(i)));
+      a.set(p.A, i * 3 * 32 * 32);
+      b.set(p.B, i * 3 * 32 * 32);
+    }
+    const sa = styleStats(a, [n, 3, 32, 32]);
+    const sb = styleStats(b, [n, 3, 32, 32]);
+    expect(sb.stripes).toBeGreaterThan(3 * sa.stripes);
+    expect(sa.background).toBeGreaterThan(0.8);
+    expect(sb.background).toBeLessThan(0.2);
+    // Real B measured as a "translation" of A is all the way there; A of itself, none of it.
+    const there = measureTranslation('AtoB', sa, sb, sb);
+    expect([there.stripes.progress, there.background.progress]).toEqual([1, 1]);
+    const none = measureTranslation('AtoB', sa, sa, sb);
+    expect(none.stripes.progress).toBeCloseTo(0, 12);
+    expect(none.background.progress).toBeCloseTo(0, 12);
+    expect(formatMeasure(there)[0]).toMatch(/^A->B stripes .*\(real A\) -> .*\(fake B\); real B .*: 100% of the way$/);
+    expect(() => styleStats(a, [n, 3, 32])).toThrow(/shape/);
   });
 
   it('rejects bad options', () => {
