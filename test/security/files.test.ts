@@ -7,6 +7,9 @@ import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PNG } from 'pngjs';
+import { loadFolderDataset } from '../../src/data/folder.js';
+import { DatasetFolderError } from '../../src/data/errors.js';
 import { FileKindError, readRegularFile } from '../../src/io/read_file.js';
 import { loadWeights } from '../../src/io/load.js';
 import { WeightSourceError } from '../../src/io/errors.js';
@@ -60,6 +63,17 @@ describe('bounded reads', () => {
     const link = join(dir, 'link.pth');
     symlinkSync(fifo, link);
     expect((await caught(readRegularFile(link)) as FileKindError).kind).toBe('a FIFO (named pipe)');
+  });
+
+  it('a dataset image that is a link to a FIFO is refused, not waited on', async () => {
+    const root = join(dir, 'data');
+    for (const d of ['A', 'B']) mkdirSync(join(root, 'train', d), { recursive: true });
+    const img = new PNG({ width: 8, height: 8 });
+    writeFileSync(join(root, 'train', 'A', 'a.png'), PNG.sync.write(img));
+    symlinkSync(fifo, join(root, 'train', 'B', 'b.png'));
+    const e = await caught(loadFolderDataset(root, { imgHeight: 8 }));
+    expect(e).toBeInstanceOf(DatasetFolderError);
+    expect(String(e)).toMatch(/b\.png.*not a regular file/);
   });
 
   it('a folder is a folder; a regular file reads whole; a limit is stated', async () => {

@@ -48,7 +48,7 @@ describe('CycleGAN options', () => {
     ['a snake_case name', { n_epochs: 5 }, /n_epochs must be spelled 'nEpochs' \(options are camelCase\)/],
     ['a mis-cased name', { imgheight: 5 }, /imgheight must be spelled 'imgHeight'/],
     ['an unknown name', { dataset_name: 'monet2photo' }, /dataset_name must be one of the known options/],
-    ['a string number', { lr: '0.1' }, /lr must be a finite number >= 0, got 0.1/],
+    ['a string number', { lr: '0.1' }, /lr must be a finite number >= 0, got string "0\.1"/],
   ];
   for (const [what, options, message] of bad) {
     it(`refuse ${what}`, () => {
