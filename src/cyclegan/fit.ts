@@ -158,6 +158,7 @@ export async function fitTrainer(
       const stepSeconds = (now() - t0) / 1000;
       smoothed = smoothed === 0 ? stepSeconds : 0.9 * smoothed + 0.1 * stepSeconds;
       const batchesLeft = o.nEpochs * batches - (batchesDone + 1);
+      const abortedBeforeProgress = signal?.aborted ?? false;
       if (onProgress) {
         await onProgress({
           epoch: run.epoch,
@@ -174,8 +175,11 @@ export async function fitTrainer(
       }
       if (onSample && batchesDone % o.sampleInterval === 0) {
         const from = options.sampleDataset ?? dataset;
+        // An abort from onProgress itself is a planned stop after this step (a step budget), which
+        // keeps its grid; one from outside (a signal handler, a cancel) skips it.
+        const plannedStop = !abortedBeforeProgress && (signal?.aborted ?? false);
         if (signal) await yieldToEventLoop();
-        if (signal?.aborted) {
+        if (signal?.aborted && !plannedStop) {
           // Stopping: the grid is skipped (its networks' pass can take seconds), but its images
           // are still drawn so that the sample stream of a resumed run stays the same.
           await drawSample(trainer, from, sampleCount);

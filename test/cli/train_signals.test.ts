@@ -75,7 +75,7 @@ describe.skipIf(!haveCli)(`train and demo stopped by a signal (${CLI})`, () => {
   it('a second SIGINT while the checkpoint is written quits at once, leaving no checkpoint behind', async () => {
     // 9 blocks: a checkpoint of about 340 MB, which takes longer to write than the second signal to arrive.
     const out = join(tmp, 'twice');
-    const args = ['train', '--data', data, '--img-height', '32', '--img-width', '32', '--n-residual-blocks', '9', '--n-epochs', '100', '--backend', 'wasm', '--out', out];
+    const args = ['train', '--data', data, '--img-height', '32', '--img-width', '32', '--n-residual-blocks', '9', '--n-epochs', '100', '--decay-epoch', '50', '--backend', 'wasm', '--out', out];
     const r = await cli(args, { when: /first step took/, signal: 'SIGINT', again: { when: /SIGINT: stopping now/, signal: 'SIGINT' } });
     console.log(`train: ended by ${r.signal ?? `exit ${r.code}`} ${r.afterSignal?.toFixed(2)} s after the first SIGINT`);
     // Ended by the signal's default action (our listener was gone), not by finishing the save.
