@@ -34,6 +34,13 @@ export interface KernelAttrs {
   conv2dGradInput: ConvGeometry;
   /** ins [dy, x] outs [dweight] */
   conv2dGradWeight: ConvGeometry;
+  /**
+   * The same conv by Winograd's F(4x4, 3x3) (3x3 kernel, stride 1, padH = padW in {0, 1}):
+   * ins [x, weight, bias|null] outs [y]. src/ops/conv2d_algorithm.ts says when it is used.
+   */
+  conv2dWinograd: ConvGeometry & { hasBias: boolean };
+  /** conv2dGradInput by Winograd (same conditions): ins [dy, weight] outs [dx] */
+  conv2dGradInputWinograd: ConvGeometry;
   /** ins [dy] outs [dbias]: sum of dy over n, h, w per channel; shared by both conv families. */
   conv2dGradBias: { n: number; c: number; hw: number };
 
