@@ -1,5 +1,5 @@
 // Winograd F(4x4, 3x3) against the direct conv kernels, on the WASM backend, in one run:
-//   node bench/winograd.mjs [--threads N] [--relaxed] [--before DIST] [--generator] [--quick]
+//   node bench/winograd.mjs [--threads N] [--relaxed] [--before DIST] [--generator] [--no-convs] [--quick]
 // Rows: each 3x3 stride-1 conv of the seed's generators (residual 256->256 on the padded
 // 64x64 map of a 256x256 image, the same at 16x16 (training at 64x64) and 128x128 (a 512x512
 // photo), the upsampling convs with padding 1), forward and input gradient, each run through
@@ -62,7 +62,7 @@ const cases = [
   ['small 64->64 @8 p1', 64, 8, 64, 1],
 ];
 const rows = [];
-for (const [name, cIn, s, cOut, p] of cases) {
+for (const [name, cIn, s, cOut, p] of argv.includes('--no-convs') ? [] : cases) {
   const o = s + 2 * p - 2;
   const g = { n: 1, cIn, h: s, w: s, cOut, kh: 3, kw: 3, oh: o, ow: o, strideH: 1, strideW: 1, padH: p, padW: p };
   const x = engine.randn([1, cIn, s, s], { seed: 1 });
