@@ -23,6 +23,7 @@
 import { GEMM_KC, gemmPackedABytes, gemmPackedSlice } from './gemm';
 import { nextUnit } from './tasks';
 import { WINOGRAD_POSITIONS } from './winograd_filter';
+import { col0, col1, col2, col3, detransform4, transform6 } from './winograd_transforms';
 
 /** Quads (4 tiles each) per unit: units of 32 tiles keep V and M of 256 channels near L2's size. */
 const MAX_UNIT_QUADS: i32 = 8;
@@ -31,8 +32,10 @@ const MIN_UNITS: i32 = 8;
 
 /** Workspace of the GEMM's edge tiles (gemm.ts macroKernel with packed B: one 4 x 8 tile). */
 const GEMM_EDGE_BYTES: usize = 16 * 1024;
-/** Transform scratch: 36 vectors, a 20-float row copy and a 20-float zero row. */
-const TMP_BYTES: usize = 36 * 16 + 2 * 96;
+/** Transform scratch: 36 vectors, 36 gathered vectors, a 20-float row copy and a 20-float zero row. */
+const TMP_BYTES: usize = 2 * 36 * 16 + 2 * 96;
+/** Where the gathered 6x6 tiles of a quad that is not one row segment go (after the 36 vectors of tmp). */
+const GATHER_OFFSET: usize = 36 * 16;
 
 // @ts-ignore: decorator
 @inline
@@ -42,7 +45,7 @@ function tiles(size: i32): i32 {
 
 /** Quads per unit for this geometry (a function of the shape only). */
 export function conv2dWinogradUnitQuads(n: i32, oh: i32, ow: i32): i32 {
-  const quads = n * tiles(oh) * ((tiles(ow) + 3) >> 2);
+  const quads = n * ((tiles(oh) * tiles(ow) + 3) >> 2);
   let q = MAX_UNIT_QUADS;
   while (q > 2 && (quads + q - 1) / q < MIN_UNITS) q >>= 1;
   return q;
@@ -79,13 +82,14 @@ export function conv2dWinograd(
   const q = conv2dWinogradUnitQuads(n, oh, ow);
   const cols = q * 4;
   const th = tiles(oh);
-  const qw = (tiles(ow) + 3) >> 2;
-  const quadsPerImage = th * qw;
+  const tw = tiles(ow);
+  const tilesPerImage = th * tw;
+  const quadsPerImage = (tilesPerImage + 3) >> 2;
   const total = n * quadsPerImage;
   const units = (total + q - 1) / q;
   const gemmWork = work;
   const tmp = work + GEMM_EDGE_BYTES;
-  const rowCopy = tmp + 36 * 16;
+  const rowCopy = tmp + 2 * 36 * 16;
   const zeroRow = rowCopy + 96;
   v128.store(zeroRow, f32x4.splat(0));
   v128.store(zeroRow, f32x4.splat(0), 16);
@@ -103,10 +107,8 @@ export function conv2dWinograd(
     for (let qi = 0; qi < count; qi++) {
       const g = first + qi;
       const img = g / quadsPerImage;
-      const r = g - img * quadsPerImage;
-      const ty = r / qw;
-      const qx = r - ty * qw;
-      inputQuad(x + ((<usize>img * <usize>cIn * <usize>h * <usize>w) << 2), vBuf, vPos, cIn, h, w, cols, qi, ty * 4 - pad, qx * 16 - pad, tmp, rowCopy, zeroRow);
+      const t0 = (g - img * quadsPerImage) * 4;
+      inputQuad(x + ((<usize>img * <usize>cIn * <usize>h * <usize>w) << 2), vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow);
     }
     const nCols = count * 4;
     for (let pos = 0; pos < WINOGRAD_POSITIONS; pos++) {
@@ -121,40 +123,19 @@ export function conv2dWinograd(
     for (let qi = 0; qi < count; qi++) {
       const g = first + qi;
       const img = g / quadsPerImage;
-      const r = g - img * quadsPerImage;
-      const ty = r / qw;
-      const qx = r - ty * qw;
-      outputQuad(mBuf, mPos, y + ((<usize>img * <usize>cOut * <usize>oh * <usize>ow) << 2), bias, cOut, oh, ow, cols, qi, ty * 4, qx * 16, tmp);
+      const t0 = (g - img * quadsPerImage) * 4;
+      outputQuad(mBuf, mPos, y + ((<usize>img * <usize>cOut * <usize>oh * <usize>ow) << 2), bias, cOut, oh, ow, cols, qi, t0, tw, tilesPerImage, tmp);
     }
   }
 }
 
-/** Columns 0-3 of the 4x4 transpose of rows r0..r3 (column j holds element j of each row). */
-// @ts-ignore: decorator
-@inline
-function col0(r0: v128, r1: v128, r2: v128, r3: v128): v128 {
-  return f32x4.shuffle(f32x4.shuffle(r0, r1, 0, 4, 1, 5), f32x4.shuffle(r2, r3, 0, 4, 1, 5), 0, 1, 4, 5);
-}
-// @ts-ignore: decorator
-@inline
-function col1(r0: v128, r1: v128, r2: v128, r3: v128): v128 {
-  return f32x4.shuffle(f32x4.shuffle(r0, r1, 0, 4, 1, 5), f32x4.shuffle(r2, r3, 0, 4, 1, 5), 2, 3, 6, 7);
-}
-// @ts-ignore: decorator
-@inline
-function col2(r0: v128, r1: v128, r2: v128, r3: v128): v128 {
-  return f32x4.shuffle(f32x4.shuffle(r0, r1, 2, 6, 3, 7), f32x4.shuffle(r2, r3, 2, 6, 3, 7), 0, 1, 4, 5);
-}
-// @ts-ignore: decorator
-@inline
-function col3(r0: v128, r1: v128, r2: v128, r3: v128): v128 {
-  return f32x4.shuffle(f32x4.shuffle(r0, r1, 2, 6, 3, 7), f32x4.shuffle(r2, r3, 2, 6, 3, 7), 2, 3, 6, 7);
-}
-
 /**
- * Bᵀ d B of one quad (4 tiles, one per lane) for every input channel, into column block qi of
- * each V_pos. The quad's input window starts at row y0, column x0 (negative = padding) and is
- * 6 rows by 18 columns; rows that leave the image are copied with zeros first.
+ * Bᵀ d B of one quad (tiles t0..t0+3 of an image, row-major over its tw tiles per row; one per
+ * lane) for every input channel, into column block qi of each V_pos. A quad is usually 4
+ * tiles of one tile row: its input window is then 6 rows by 18 columns from row y0, column
+ * x0 (negative = padding), rows that leave the image copied with zeros first. A quad that
+ * wraps to the next tile row, or runs past the last tile, has each lane's 6x6 tile gathered
+ * one value at a time (zeros outside the image and for tiles past the end).
  */
 function inputQuad(
   x: usize,
@@ -165,13 +146,20 @@ function inputQuad(
   w: i32,
   cols: i32,
   qi: i32,
-  y0: i32,
-  x0: i32,
+  t0: i32,
+  tw: i32,
+  tilesPerImage: i32,
+  pad: i32,
   tmp: usize,
   rowCopy: usize,
   zeroRow: usize,
 ): void {
+  const ty0 = t0 / tw;
+  const segment = t0 + 3 < tilesPerImage && (t0 + 3) / tw == ty0;
+  const y0 = ty0 * 4 - pad;
+  const x0 = (t0 - ty0 * tw) * 4 - pad;
   const inside = x0 >= 0 && x0 + 20 <= w;
+  const gather = tmp + GATHER_OFFSET;
   const four = f32x4.splat(4);
   const five = f32x4.splat(5);
   const two = f32x4.splat(2);
@@ -180,8 +168,15 @@ function inputQuad(
   // gemm.ts (8 columns per k row), slices of GEMM_KC channels.
   for (let c = 0; c < cIn; c++) {
     const plane = x + <usize>c * planeBytes;
+    if (!segment) {
+      gatherTiles(plane, h, w, t0, tw, tilesPerImage, pad, gather);
+      for (let i = 0; i < 6; i++) {
+        const s = gather + <usize>(i * 96);
+        transform6(tmp + <usize>(i * 96), 16, v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), v128.load(s, 80), four, five, two);
+      }
+    }
     // Rows: d B for each of the 6 input rows, into tmp[row][6].
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; segment && i < 6; i++) {
       const yy = y0 + i;
       let src: usize;
       if (yy < 0 || yy >= h) {
@@ -232,22 +227,23 @@ function inputQuad(
   }
 }
 
-/** Bᵀ·(d0..d5) to dst + i*step. */
-// @ts-ignore: decorator
-@inline
-function transform6(dst: usize, step: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, four: v128, five: v128, two: v128): void {
-  const s12 = f32x4.add(d1, d2);
-  const s34 = f32x4.add(d3, d4);
-  const t21 = f32x4.sub(d1, d2);
-  const t43 = f32x4.sub(d4, d3);
-  const t42 = f32x4.sub(d4, d2);
-  const t31 = f32x4.sub(d3, d1);
-  v128.store(dst, f32x4.add(f32x4.sub(f32x4.mul(d0, four), f32x4.mul(d2, five)), d4));
-  v128.store(dst + step, f32x4.sub(s34, f32x4.mul(s12, four)));
-  v128.store(dst + 2 * step, f32x4.add(f32x4.mul(t21, four), t43));
-  v128.store(dst + 3 * step, f32x4.add(f32x4.mul(t31, two), t42));
-  v128.store(dst + 4 * step, f32x4.sub(t42, f32x4.mul(t31, two)));
-  v128.store(dst + 5 * step, f32x4.add(f32x4.sub(f32x4.mul(d1, four), f32x4.mul(d3, five)), d5));
+/** gather[i][j] (a vector, lane l) = the tile t0 + l's input value (i, j); zero outside the image or past the last tile. */
+function gatherTiles(plane: usize, h: i32, w: i32, t0: i32, tw: i32, tilesPerImage: i32, pad: i32, gather: usize): void {
+  for (let l = 0; l < 4; l++) {
+    const t = t0 + l;
+    const ty = t / tw;
+    const y0 = ty * 4 - pad;
+    const x0 = (t - ty * tw) * 4 - pad;
+    for (let i = 0; i < 6; i++) {
+      const yy = y0 + i;
+      for (let j = 0; j < 6; j++) {
+        const xx = x0 + j;
+        let v: f32 = 0;
+        if (t < tilesPerImage && yy >= 0 && yy < h && xx >= 0 && xx < w) v = load<f32>(plane + ((<usize>yy * <usize>w + <usize>xx) << 2));
+        store<f32>(gather + ((<usize>(i * 6 + j)) << 4) + ((<usize>l) << 2), v);
+      }
+    }
+  }
 }
 
 /** Aᵀ m A (+ bias) of one quad for every output channel, from column block qi of each M_pos. */
@@ -261,11 +257,17 @@ function outputQuad(
   ow: i32,
   cols: i32,
   qi: i32,
-  y0: i32,
-  x0: i32,
+  t0: i32,
+  tw: i32,
+  tilesPerImage: i32,
   tmp: usize,
 ): void {
-  const full = x0 + 16 <= ow;
+  // As in inputQuad: 4 tiles of one row are stored as row segments; others tile by tile.
+  const ty0 = t0 / tw;
+  const segment = t0 + 3 < tilesPerImage && (t0 + 3) / tw == ty0;
+  const y0 = ty0 * 4;
+  const x0 = (t0 - ty0 * tw) * 4;
+  const full = segment && x0 + 16 <= ow;
   const two = f32x4.splat(2);
   const four = f32x4.splat(4);
   const eight = f32x4.splat(8);
@@ -295,7 +297,7 @@ function outputQuad(
     const plane = y + <usize>co * planeBytes;
     for (let i = 0; i < 4; i++) {
       const yy = y0 + i;
-      if (yy >= oh) break;
+      if (segment && yy >= oh) break;
       const s = tmp + <usize>(i * 96);
       const o = tmp + 4 * 96; // 4 vectors after the 4 rows
       detransform4(o, 16, v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), v128.load(s, 80), two, four, eight);
@@ -309,7 +311,9 @@ function outputQuad(
       const p2 = col2(o0, o1, o2, o3);
       const p3 = col3(o0, o1, o2, o3);
       const row = plane + ((<usize>yy * <usize>ow + <usize>x0) << 2);
-      if (full) {
+      if (!segment) {
+        storeTiles(plane, oh, ow, t0, tw, tilesPerImage, i, p0, p1, p2, p3, o);
+      } else if (full) {
         v128.store(row, p0);
         v128.store(row, p1, 16);
         v128.store(row, p2, 32);
@@ -327,16 +331,21 @@ function outputQuad(
   }
 }
 
-/** Aᵀ·(m0..m5) to dst + i*step. */
-// @ts-ignore: decorator
-@inline
-function detransform4(dst: usize, step: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, two: v128, four: v128, eight: v128): void {
-  const s = f32x4.add(m1, m2);
-  const d = f32x4.sub(m1, m2);
-  const s2 = f32x4.add(m3, m4);
-  const d2 = f32x4.sub(m3, m4);
-  v128.store(dst, f32x4.add(f32x4.add(m0, s), s2));
-  v128.store(dst + step, f32x4.add(d, f32x4.mul(d2, two)));
-  v128.store(dst + 2 * step, f32x4.add(s, f32x4.mul(s2, four)));
-  v128.store(dst + 3 * step, f32x4.add(f32x4.add(d, f32x4.mul(d2, eight)), m5));
+/** Row i of each lane's output tile (p_l: tile t0 + l's 4 pixels) to y, inside the image only. */
+function storeTiles(plane: usize, oh: i32, ow: i32, t0: i32, tw: i32, tilesPerImage: i32, i: i32, p0: v128, p1: v128, p2: v128, p3: v128, t: usize): void {
+  v128.store(t, p0);
+  v128.store(t, p1, 16);
+  v128.store(t, p2, 32);
+  v128.store(t, p3, 48);
+  for (let l = 0; l < 4; l++) {
+    const tile = t0 + l;
+    if (tile >= tilesPerImage) break;
+    const ty = tile / tw;
+    const yy = ty * 4 + i;
+    if (yy >= oh) continue;
+    const x0 = (tile - ty * tw) * 4;
+    const len = min<i32>(4, ow - x0);
+    const row = plane + ((<usize>yy * <usize>ow + <usize>x0) << 2);
+    for (let j = 0; j < len; j++) store<f32>(row + ((<usize>j) << 2), load<f32>(t + ((<usize>(l * 4 + j)) << 2)));
+  }
 }

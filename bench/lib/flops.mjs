@@ -5,7 +5,9 @@
 // Counting at dispatch makes the figure exact for any network or training loop, with no
 // hand-kept formula to drift from the code.
 
-const CONV = new Set(['conv2d', 'conv2dGradInput', 'conv2dGradWeight']);
+// The Winograd kernels count the direct algorithm's multiply-adds (they compute the same conv
+// with about 4x fewer): rates from these counts are "effective" and can exceed the ceiling.
+const CONV = new Set(['conv2d', 'conv2dGradInput', 'conv2dGradWeight', 'conv2dWinograd', 'conv2dGradInputWinograd']);
 const CONV_T = new Set(['convTranspose2d', 'convTranspose2dGradInput', 'convTranspose2dGradWeight']);
 
 export function kernelFlop(kernel, a) {
