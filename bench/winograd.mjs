@@ -11,6 +11,8 @@
 // (256x256, 9 blocks, batch 1) with this build and, with --before DIST, with another build of
 // the library (e.g. /work/main/dist/index.js: the engine before Winograd).
 // Medians of several calls after a warm-up; on a loaded machine compare rows of one run only.
+// The weight gradient has no Winograd kernel: its direct time is printed ("dw direct") next to
+// the Winograd forward, which does the same 36 GEMMs a Winograd weight gradient would.
 import { performance } from 'node:perf_hooks';
 
 const argv = process.argv.slice(2);
@@ -87,6 +89,8 @@ for (const [name, cIn, s, cOut, p] of argv.includes('--no-convs') ? [] : cases) 
     'fwd winograd new filter': time(miss('conv2dWinograd', [x, w, b], [1, cOut, o, o], fwd)) - assignOnly,
     'dx direct': time(run('conv2dGradInput', [dy, w], [1, cIn, s, s], g)),
     'dx winograd': time(run('conv2dGradInputWinograd', [dy, w], [1, cIn, s, s], g)),
+    // No Winograd weight gradient: its direct time says what one could save (see the header).
+    'dw direct': time(run('conv2dGradWeight', [dy, x], [cOut, cIn, 3, 3], g)),
   };
   const eff = (ms) => (flop / (ms * 1e6)).toFixed(1);
   rows.push(r);
@@ -94,7 +98,8 @@ for (const [name, cIn, s, cOut, p] of argv.includes('--no-convs') ? [] : cases) 
     `${name.padEnd(38)} fwd direct ${r['fwd direct'].toFixed(1).padStart(7)} ms (${eff(r['fwd direct']).padStart(5)} GFLOP/s)` +
       ` winograd ${r['fwd winograd'].toFixed(1).padStart(7)} ms (${eff(r['fwd winograd']).padStart(5)} eff.)` +
       ` new filter ${r['fwd winograd new filter'].toFixed(1).padStart(6)} ms` +
-      ` | dx direct ${r['dx direct'].toFixed(1).padStart(7)} ms winograd ${r['dx winograd'].toFixed(1).padStart(7)} ms (${eff(r['dx winograd'])} eff.)`,
+      ` | dx direct ${r['dx direct'].toFixed(1).padStart(7)} ms winograd ${r['dx winograd'].toFixed(1).padStart(7)} ms (${eff(r['dx winograd'])} eff.)` +
+      ` | dw direct ${r['dw direct'].toFixed(1).padStart(7)} ms (${eff(r['dw direct'])} GFLOP/s)`,
   );
   for (const t of [x, w, b, dy]) t.dispose();
 }
