@@ -22,7 +22,8 @@
 // thread does it: 1 and N threads give identical results.
 import { GEMM_KC, gemmPackedABytes, gemmPackedSlice } from './gemm';
 import { nextUnit } from './tasks';
-import { WINOGRAD_POSITIONS } from './winograd_filter';
+import { winogradPositions } from './winograd_filter';
+import { inputQuad2, outputQuad2 } from './winograd_f2';
 import { col0, col1, col2, col3, detransform4, transform6 } from './winograd_transforms';
 
 /** Quads (4 tiles each) per unit: units of 32 tiles keep V and M of 256 channels near L2's size. */
@@ -39,27 +40,29 @@ const GATHER_OFFSET: usize = 36 * 16;
 
 // @ts-ignore: decorator
 @inline
-function tiles(size: i32): i32 {
-  return (size + 3) >> 2;
+function tiles(size: i32, tile: i32): i32 {
+  return (size + tile - 1) / tile;
 }
 
-/** Quads per unit for this geometry (a function of the shape only). */
-export function conv2dWinogradUnitQuads(n: i32, oh: i32, ow: i32): i32 {
-  const quads = n * ((tiles(oh) * tiles(ow) + 3) >> 2);
-  let q = MAX_UNIT_QUADS;
+/** Quads per unit for this geometry and tile size (4: F(4x4, 3x3); 2: F(2x2, 3x3)); a function of the shape only. */
+export function conv2dWinogradUnitQuads(n: i32, oh: i32, ow: i32, tile: i32): i32 {
+  const quads = n * ((tiles(oh, tile) * tiles(ow, tile) + 3) >> 2);
+  // F(2x2)'s 16 positions take less than half F(4x4)'s 36 per tile: twice the tiles fit.
+  let q = tile == 2 ? 2 * MAX_UNIT_QUADS : MAX_UNIT_QUADS;
   while (q > 2 && (quads + q - 1) / q < MIN_UNITS) q >>= 1;
   return q;
 }
 
 /** Bytes of each part's workspace. */
-export function conv2dWinogradScratchBytes(n: i32, cIn: i32, cOut: i32, oh: i32, ow: i32): usize {
-  const cols = <usize>(conv2dWinogradUnitQuads(n, oh, ow) * 4);
-  return GEMM_EDGE_BYTES + TMP_BYTES + ((<usize>WINOGRAD_POSITIONS * <usize>(cIn + cOut) * cols) << 2);
+export function conv2dWinogradScratchBytes(n: i32, cIn: i32, cOut: i32, oh: i32, ow: i32, tile: i32): usize {
+  const cols = <usize>(conv2dWinogradUnitQuads(n, oh, ow, tile) * 4);
+  return GEMM_EDGE_BYTES + TMP_BYTES + ((<usize>winogradPositions(tile) * <usize>(cIn + cOut) * cols) << 2);
 }
 
 /**
  * y[n, cOut, oh, ow] = conv2d(x, weight, bias, padding pad) with oh = h + 2*pad - 2, from u =
- * conv2dWinogradFilter(weight) (bias 0 = none).
+ * conv2dWinogradFilter(weight, ..., tile) (bias 0 = none); tile 4 is F(4x4, 3x3) (the
+ * functions below), tile 2 is F(2x2, 3x3) (winograd_f2.ts).
  */
 export function conv2dWinograd(
   x: usize,
@@ -75,14 +78,16 @@ export function conv2dWinograd(
   oh: i32,
   ow: i32,
   pad: i32,
+  tile: i32,
   part: i32,
   parts: i32,
 ): void {
   if (n <= 0 || oh <= 0 || ow <= 0 || cOut <= 0) return;
-  const q = conv2dWinogradUnitQuads(n, oh, ow);
+  const positions = winogradPositions(tile);
+  const q = conv2dWinogradUnitQuads(n, oh, ow, tile);
   const cols = q * 4;
-  const th = tiles(oh);
-  const tw = tiles(ow);
+  const th = tiles(oh, tile);
+  const tw = tiles(ow, tile);
   const tilesPerImage = th * tw;
   const quadsPerImage = (tilesPerImage + 3) >> 2;
   const total = n * quadsPerImage;
@@ -97,7 +102,7 @@ export function conv2dWinograd(
   v128.store(zeroRow, f32x4.splat(0), 48);
   v128.store(zeroRow, f32x4.splat(0), 64);
   const vBuf = tmp + TMP_BYTES;
-  const mBuf = vBuf + ((<usize>WINOGRAD_POSITIONS * <usize>cIn * <usize>cols) << 2);
+  const mBuf = vBuf + ((<usize>positions * <usize>cIn * <usize>cols) << 2);
   const vPos = (<usize>cIn * <usize>cols) << 2;
   const mPos = (<usize>cOut * <usize>cols) << 2;
   const uPos = gemmPackedABytes(cOut, cIn);
@@ -108,10 +113,12 @@ export function conv2dWinograd(
       const g = first + qi;
       const img = g / quadsPerImage;
       const t0 = (g - img * quadsPerImage) * 4;
-      inputQuad(x + ((<usize>img * <usize>cIn * <usize>h * <usize>w) << 2), vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow);
+      const xi = x + ((<usize>img * <usize>cIn * <usize>h * <usize>w) << 2);
+      if (tile == 2) inputQuad2(xi, vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow);
+      else inputQuad(xi, vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow);
     }
     const nCols = count * 4;
-    for (let pos = 0; pos < WINOGRAD_POSITIONS; pos++) {
+    for (let pos = 0; pos < positions; pos++) {
       const v = vBuf + <usize>pos * vPos;
       const mOut = mBuf + <usize>pos * mPos;
       const a = u + <usize>pos * uPos;
@@ -124,7 +131,9 @@ export function conv2dWinograd(
       const g = first + qi;
       const img = g / quadsPerImage;
       const t0 = (g - img * quadsPerImage) * 4;
-      outputQuad(mBuf, mPos, y + ((<usize>img * <usize>cOut * <usize>oh * <usize>ow) << 2), bias, cOut, oh, ow, cols, qi, t0, tw, tilesPerImage, tmp);
+      const yi = y + ((<usize>img * <usize>cOut * <usize>oh * <usize>ow) << 2);
+      if (tile == 2) outputQuad2(mBuf, mPos, yi, bias, cOut, oh, ow, cols, qi, t0, tw, tilesPerImage, tmp);
+      else outputQuad(mBuf, mPos, yi, bias, cOut, oh, ow, cols, qi, t0, tw, tilesPerImage, tmp);
     }
   }
 }

@@ -18,12 +18,16 @@
 // flipped, transposed kernel and padding k - 1 - p).
 import { GEMM_KC, gemmPackedABytes } from './gemm';
 
-/** Positions of the transformed tile (6x6). */
-export const WINOGRAD_POSITIONS: i32 = 36;
+/** Positions of the transformed tile: 36 (6x6) for F(4x4, 3x3), tile 4; 16 (4x4) for F(2x2, 3x3), tile 2. */
+// @ts-ignore: decorator
+@inline
+export function winogradPositions(tile: i32): i32 {
+  return (tile + 2) * (tile + 2);
+}
 
-/** Bytes of the transformed filter: 36 packed m x k matrices (m = cOut, or cIn when flipped). */
-export function conv2dWinogradFilterBytes(m: i32, k: i32): usize {
-  return <usize>WINOGRAD_POSITIONS * gemmPackedABytes(m, k);
+/** Bytes of the transformed filter: 36 (or 16) packed m x k matrices (m = cOut, or cIn when flipped). */
+export function conv2dWinogradFilterBytes(m: i32, k: i32, tile: i32): usize {
+  return <usize>winogradPositions(tile) * gemmPackedABytes(m, k);
 }
 
 // @ts-ignore: decorator
@@ -42,7 +46,7 @@ function lanes4(base: usize, laneStride: usize, live: i32): v128 {
  * u = the transformed filter of weight [cOut, cIn, 3, 3] (flip: of the input gradient's
  * filter). `tmp` holds 18 vectors (288 bytes) of scratch.
  */
-export function conv2dWinogradFilter(weight: usize, u: usize, cIn: i32, cOut: i32, flip: bool, tmp: usize): void {
+export function conv2dWinogradFilter(weight: usize, u: usize, cIn: i32, cOut: i32, flip: bool, tmp: usize, tile: i32): void {
   const m = flip ? cIn : cOut;
   const k = flip ? cOut : cIn;
   // Tap t of (row r, column c) of the matrix being transformed is at
@@ -62,6 +66,10 @@ export function conv2dWinogradFilter(weight: usize, u: usize, cIn: i32, cOut: i3
       const pc = c - (c % GEMM_KC);
       const kc = min<i32>(GEMM_KC, k - pc);
       const dstOffset = ((<usize>pc * <usize>mPad + <usize>r0 * <usize>kc + <usize>(c - pc) * 4) << 2);
+      if (tile == 2) {
+        filterF2(src, rowStride, live, flip, u + dstOffset, posBytes, tmp);
+        continue;
+      }
       // First pass: G g, the 3 columns of g to 6 rows each (t[6][3] in tmp).
       for (let j = 0; j < 3; j++) {
         const t0 = flip ? 8 - j : j; // taps (0, j), (1, j), (2, j), reversed when flipped
@@ -108,4 +116,37 @@ function store6(dst: usize, step: usize, g0: v128, g1: v128, g2: v128, sixth: f3
   v128.store(dst + 3 * step, f32x4.add(c, d));
   v128.store(dst + 4 * step, f32x4.sub(c, d));
   v128.store(dst + 5 * step, g2);
+}
+
+/**
+ * F(2x2, 3x3)'s G g Gᵀ (G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]) of 4 rows at src, one
+ * per lane, to the 16 positions (dst + pos*posBytes).
+ */
+function filterF2(src: usize, rowStride: usize, live: i32, flip: bool, dst: usize, posBytes: usize, tmp: usize): void {
+  const half = f32x4.splat(0.5);
+  for (let j = 0; j < 3; j++) {
+    const g0 = lanes4(src + ((<usize>(flip ? 8 - j : j)) << 2), rowStride, live);
+    const g1 = lanes4(src + ((<usize>(flip ? 5 - j : 3 + j)) << 2), rowStride, live);
+    const g2 = lanes4(src + ((<usize>(flip ? 2 - j : 6 + j)) << 2), rowStride, live);
+    const s = f32x4.mul(f32x4.add(g0, g2), half);
+    const d = f32x4.mul(g1, half);
+    const t = tmp + ((<usize>j) << 4); // tmp[row][3], rows 48 bytes apart
+    v128.store(t, g0);
+    v128.store(t + 48, f32x4.add(s, d));
+    v128.store(t + 96, f32x4.sub(s, d));
+    v128.store(t + 144, g2);
+  }
+  for (let i = 0; i < 4; i++) {
+    const row = tmp + <usize>(i * 48);
+    const g0 = v128.load(row);
+    const g1 = v128.load(row, 16);
+    const g2 = v128.load(row, 32);
+    const s = f32x4.mul(f32x4.add(g0, g2), half);
+    const d = f32x4.mul(g1, half);
+    const base = dst + <usize>(i * 4) * posBytes;
+    v128.store(base, g0);
+    v128.store(base + posBytes, f32x4.add(s, d));
+    v128.store(base + 2 * posBytes, f32x4.sub(s, d));
+    v128.store(base + 3 * posBytes, g2);
+  }
 }

@@ -4,8 +4,9 @@
 // 64x64 map of a 256x256 image, the same at 16x16 (training at 64x64) and 128x128 (a 512x512
 // photo), the upsampling convs with padding 1), forward and input gradient, each run through
 // the direct kernel (conv2d / conv2dGradInput) and through Winograd with its filter cached
-// (conv2dWinograd / conv2dGradInputWinograd), plus the Winograd call whose filter must be
-// made first (a weight changed since the last call). "effective GFLOP/s" is the direct conv's
+// (conv2dWinograd / conv2dGradInputWinograd) as F(4x4, 3x3) (inference) and F(2x2, 3x3)
+// (training), plus the F(4x4) call whose filter must be made first (a weight changed since the
+// last call). "effective GFLOP/s" is the direct conv's
 // multiply-adds x 2 / time, so Winograd's can exceed the machine's multiply-add ceiling: it
 // does about 4x fewer of them. With --generator it also times the seed generator's forward
 // (256x256, 9 blocks, batch 1) with this build and, with --before DIST, with another build of
@@ -75,7 +76,10 @@ for (const [name, cIn, s, cOut, p] of argv.includes('--no-convs') ? [] : cases) 
     for (const t of engine.runKernel('bench', kernel, ins, [shape], attrs)) t.dispose();
   };
   const flop = 2 * cIn * cOut * 9 * o * o;
-  const fwd = { ...g, hasBias: true };
+  const fwd = { ...g, hasBias: true, tile: 4 };
+  const fwd2 = { ...g, hasBias: true, tile: 2 };
+  const g4 = { ...g, tile: 4 };
+  const g2 = { ...g, tile: 2 };
   // A cache miss each call: the weight's version moves (as after an optimizer step).
   const miss = (kernel, ins, shape, attrs) => () => {
     engine.assign(w, engine.randn([cOut, cIn, 3, 3], { seed: 2, std: 0.05 }).dataSync());
@@ -87,8 +91,10 @@ for (const [name, cIn, s, cOut, p] of argv.includes('--no-convs') ? [] : cases) 
     'fwd direct': time(run('conv2d', [x, w, b], [1, cOut, o, o], fwd)),
     'fwd winograd': time(run('conv2dWinograd', [x, w, b], [1, cOut, o, o], fwd)),
     'fwd winograd new filter': time(miss('conv2dWinograd', [x, w, b], [1, cOut, o, o], fwd)) - assignOnly,
+    'fwd F2': time(run('conv2dWinograd', [x, w, b], [1, cOut, o, o], fwd2)),
     'dx direct': time(run('conv2dGradInput', [dy, w], [1, cIn, s, s], g)),
-    'dx winograd': time(run('conv2dGradInputWinograd', [dy, w], [1, cIn, s, s], g)),
+    'dx winograd': time(run('conv2dGradInputWinograd', [dy, w], [1, cIn, s, s], g4)),
+    'dx F2': time(run('conv2dGradInputWinograd', [dy, w], [1, cIn, s, s], g2)),
     // No Winograd weight gradient: its direct time says what one could save (see the header).
     'dw direct': time(run('conv2dGradWeight', [dy, x], [cOut, cIn, 3, 3], g)),
   };
@@ -97,8 +103,9 @@ for (const [name, cIn, s, cOut, p] of argv.includes('--no-convs') ? [] : cases) 
   console.log(
     `${name.padEnd(38)} fwd direct ${r['fwd direct'].toFixed(1).padStart(7)} ms (${eff(r['fwd direct']).padStart(5)} GFLOP/s)` +
       ` winograd ${r['fwd winograd'].toFixed(1).padStart(7)} ms (${eff(r['fwd winograd']).padStart(5)} eff.)` +
-      ` new filter ${r['fwd winograd new filter'].toFixed(1).padStart(6)} ms` +
-      ` | dx direct ${r['dx direct'].toFixed(1).padStart(7)} ms winograd ${r['dx winograd'].toFixed(1).padStart(7)} ms (${eff(r['dx winograd'])} eff.)` +
+      ` new filter ${r['fwd winograd new filter'].toFixed(1).padStart(6)} ms F2 ${r['fwd F2'].toFixed(1).padStart(6)} ms (${eff(r['fwd F2'])} eff.)` +
+      ` | dx direct ${r['dx direct'].toFixed(1).padStart(7)} ms F4 ${r['dx winograd'].toFixed(1).padStart(7)} ms (${eff(r['dx winograd'])} eff.)` +
+      ` F2 ${r['dx F2'].toFixed(1).padStart(7)} ms (${eff(r['dx F2'])} eff.)` +
       ` | dw direct ${r['dw direct'].toFixed(1).padStart(7)} ms (${eff(r['dw direct'])} GFLOP/s)`,
   );
   for (const t of [x, w, b, dy]) t.dispose();

@@ -46,12 +46,13 @@ function buildOp(lib, engine, c) {
     const winograd = (gradInput) =>
       c.op === 'conv2d' && typeof lib.winogradPays === 'function' && lib.winogradPays(g, gradInput) &&
       engine._hasKernel(gradInput ? 'conv2dGradInputWinograd' : 'conv2dWinograd');
+    // The forward as inference runs it (F(4x4, 3x3)), the input gradient as training does (F(2x2, 3x3)).
     if (c.dir === 'forward') {
       kernel = winograd(false) ? 'conv2dWinograd' : T;
-      call = run(kernel, [x, w, b], [[g.n, g.cOut, g.oh, g.ow]], { ...g, hasBias: true });
+      call = run(kernel, [x, w, b], [[g.n, g.cOut, g.oh, g.ow]], { ...g, hasBias: true, tile: 4 });
     } else if (c.dir === 'gradInput') {
       kernel = winograd(true) ? 'conv2dGradInputWinograd' : `${T}GradInput`;
-      call = run(kernel, [dy, w], [c.x], g);
+      call = run(kernel, [dy, w], [c.x], { ...g, tile: 2 });
     }
     else call = run(`${T}GradWeight`, [dy, x], [c.weight], g);
   } else if (c.op === 'instanceNorm2d') {

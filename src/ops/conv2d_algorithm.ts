@@ -4,7 +4,7 @@
 // crossover below was measured on the WASM backend (bench/winograd.mjs, numbers in its header).
 // The WebGPU backend has no Winograd kernel yet, so there the direct kernels run for every
 // shape (engine._hasKernel says so; dispatchReport() then counts conv2d, not conv2dWinograd).
-import type { ConvGeometry } from '../kernels/contract.js';
+import type { ConvGeometry, WinogradTile } from '../kernels/contract.js';
 
 /** True when the shape is one Winograd F(4x4, 3x3) computes: 3x3, stride 1, the same padding 0 or 1 on both axes. */
 export function winogradShape(g: ConvGeometry): boolean {
@@ -29,4 +29,17 @@ export function winogradPays(g: ConvGeometry, gradInput: boolean): boolean {
   if (!winogradShape(g)) return false;
   const pixels = g.n * (gradInput ? g.h * g.w : g.oh * g.ow);
   return pixels >= WINOGRAD_MIN_PIXELS;
+}
+
+/**
+ * The Winograd tile: F(4x4, 3x3) for inference, F(2x2, 3x3) where gradients are recorded.
+ * Measured float32 error against a float64 PyTorch oracle, 256 channels at 32x32 and 64x64
+ * (max |ours - torch| / max |torch|): F(4x4) 1.2e-5, F(2x2) 7e-7, the direct conv 2e-6. F(4x4)
+ * fits the 1e-4 bound of one conv and of a whole generator's forward, but its larger error,
+ * carried back through every residual block, put the first conv's weight gradient of the
+ * training-parity test (test/training/pytorch_parity.test.ts) at 1.16e-3 against PyTorch,
+ * over that test's 1e-3; F(2x2), more accurate than the direct conv, keeps training where it was.
+ */
+export function winogradTile(recordsGradients: boolean): WinogradTile {
+  return recordsGradients ? 2 : 4;
 }

@@ -8,6 +8,8 @@
 //   - straight through the Winograd kernels, whatever the rule would pick, so that the small
 //     shapes the rule leaves to the direct kernels (odd sizes, 5 or 7 channels, partial tiles)
 //     still check the Winograd arithmetic: forward output and input gradient.
+// Both tiles are checked: F(4x4, 3x3), which inference uses, and F(2x2, 3x3), which the
+// training path uses (the op case above records gradients, so it runs F(2x2)).
 // The WebGPU backend has no Winograd kernel (yet): there the op must run the direct kernels.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, createEngine, type Engine, type Tensor } from '../../src/index.js';
@@ -71,7 +73,7 @@ describe.each(conformanceBackends)('winograd conv2d matches PyTorch on $name (to
       expect(Object.keys(kernels)).toContain(winograd && winogradPays(g, true) ? 'conv2dGradInputWinograd' : 'conv2dGradInput');
     }, timeout);
 
-    it(`kernels: ${c.name}`, async () => {
+    it.each([4, 2] as const)(`kernels F(%ix%i, 3x3): ${c.name}`.replace('%ix%i', '%i'), async (tile) => {
       if (backend === 'webgpu') {
         // Not written for WGSL: the op keeps the direct kernels there (checked above).
         expect(engine._hasKernel('conv2dWinograd')).toBe(false);
@@ -83,15 +85,15 @@ describe.each(conformanceBackends)('winograd conv2d matches PyTorch on $name (to
       const b = c.inputs.bias ? t(c.inputs.bias) : null;
       const dy = t(c.grad_output!);
       try {
-        const [y] = engine.runKernel('test', 'conv2dWinograd', [x, w, b], [[g.n, g.cOut, g.oh, g.ow]], { ...g, hasBias: b !== null });
-        const [dx] = engine.runKernel('test', 'conv2dGradInputWinograd', [dy, w], [x.shape], g);
+        const [y] = engine.runKernel('test', 'conv2dWinograd', [x, w, b], [[g.n, g.cOut, g.oh, g.ow]], { ...g, hasBias: b !== null, tile });
+        const [dx] = engine.runKernel('test', 'conv2dGradInputWinograd', [dy, w], [x.shape], { ...g, tile });
         const comparisons = [
           compare('output', await y.data(), y.shape, decode(c.output), c.output.shape, tol),
           compare('grad x', await dx.data(), dx.shape, decode(c.grads.x), c.grads.x.shape, tol),
         ];
         y.dispose();
         dx.dispose();
-        settle(backend, `kernels ${c.name}`, { comparisons, errors: [] });
+        settle(backend, `kernels F${tile} ${c.name}`, { comparisons, errors: [] });
       } finally {
         for (const v of [x, w, b, dy]) v?.dispose();
       }

@@ -14,11 +14,14 @@ function geometry(n: number, cIn: number, h: number, w: number, cOut: number, p:
 }
 
 /** Forward output and input gradient through the Winograd kernels, and through the direct ones. */
-function run(e: Engine, x: Tensor, w: Tensor, b: Tensor | null, dy: Tensor, g: ConvGeometry, winograd: boolean): Float32Array[] {
+function run(e: Engine, x: Tensor, w: Tensor, b: Tensor | null, dy: Tensor, g: ConvGeometry, winograd: boolean, tile: 2 | 4 = 4): Float32Array[] {
   const out = [g.n, g.cOut, g.oh, g.ow];
-  const attrs = { ...g, hasBias: b !== null };
-  const [y] = e.runKernel('test', winograd ? 'conv2dWinograd' : 'conv2d', [x, w, b], [out], attrs);
-  const [dx] = e.runKernel('test', winograd ? 'conv2dGradInputWinograd' : 'conv2dGradInput', [dy, w], [x.shape], g);
+  const [y] = winograd
+    ? e.runKernel('test', 'conv2dWinograd', [x, w, b], [out], { ...g, hasBias: b !== null, tile })
+    : e.runKernel('test', 'conv2d', [x, w, b], [out], { ...g, hasBias: b !== null });
+  const [dx] = winograd
+    ? e.runKernel('test', 'conv2dGradInputWinograd', [dy, w], [x.shape], { ...g, tile })
+    : e.runKernel('test', 'conv2dGradInput', [dy, w], [x.shape], g);
   const r = [y.dataSync(), dx.dataSync()];
   y.dispose();
   dx.dispose();
@@ -36,7 +39,7 @@ function maxRelErr(a: Float32Array, ref: Float32Array): number {
 }
 
 describe('winograd kernels on kernel threads', () => {
-  it('give the same bits on 1 and 2 threads (forward and input gradient, padding 0 and 1)', async () => {
+  it.each([4, 2] as const)('F(%i): the same bits on 1 and 2 threads (forward and input gradient, padding 0 and 1)', async (tile) => {
     const one = await createEngine({ backend: 'wasm', wasm: { threads: 1, relaxedSimd: false } });
     const two = await createEngine({ backend: 'wasm', wasm: { threads: 2, relaxedSimd: false } });
     try {
@@ -53,7 +56,7 @@ describe('winograd kernels on kernel threads', () => {
           const wt = e.randn([cOut, cIn, 3, 3], { seed: 12, std: 0.1 });
           const b = e.randn([cOut], { seed: 13 });
           const dy = e.randn([n, cOut, g.oh, g.ow], { seed: 14 });
-          const r = run(e, x, wt, b, dy, g, true);
+          const r = run(e, x, wt, b, dy, g, true, tile);
           const ref = run(e, x, wt, b, dy, g, false);
           expect(maxRelErr(r[0], ref[0])).toBeLessThan(1e-4);
           expect(maxRelErr(r[1], ref[1])).toBeLessThan(1e-4);
@@ -94,6 +97,10 @@ describe('winograd filter cache', () => {
     run(e, x, w, b, dy, g, true);
     run(e, x, w, b, dy, g, true);
     expect(c.transforms).toBe(before + 2);
+    // The F(2x2) filters are others, cached as well.
+    run(e, x, w, b, dy, g, true, 2);
+    run(e, x, w, b, dy, g, true, 2);
+    expect(c.transforms).toBe(before + 4);
     for (const t of [x, w, b, dy]) t.dispose();
   });
 
@@ -166,11 +173,13 @@ describe('winograd filter cache', () => {
 
   function engineCheck(x: Tensor, w: Tensor, gg: ConvGeometry): void {
     e.resetDispatchReport();
-    const y = e.noGrad(() => conv2d(x, w, null, { padding: 1 }));
+    // Recording (w requires grad): the F(2x2) path of training.
+    const y = conv2d(x, w, null, { padding: 1 });
     expect(Object.keys(e.dispatchReport().kernels)).toContain('conv2dWinograd');
     const [ref] = e.runKernel('test', 'conv2d', [x, w, null], [y.shape], { ...gg, hasBias: false });
     expect(maxRelErr(y.dataSync(), ref.dataSync())).toBeLessThan(1e-4);
-    y.dispose();
-    ref.dispose();
+    const y4 = e.noGrad(() => conv2d(x, w, null, { padding: 1 }));
+    expect(maxRelErr(y4.dataSync(), ref.dataSync())).toBeLessThan(1e-4);
+    for (const t of [y, y4, ref]) t.dispose();
   }
 });

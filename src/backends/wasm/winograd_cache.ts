@@ -20,7 +20,7 @@ interface Entry {
 type Fn = (...args: number[]) => number;
 
 export class WinogradFilterCache {
-  /** Key: the weight storage, then 'f' (forward filter) or 'g' (input-gradient filter). */
+  /** Key: the weight storage, then 'f' (forward filter) or 'g' (input-gradient filter) and the tile. */
   private readonly entries = new Map<WasmStorage, Map<string, Entry>>();
   private order: { storage: WasmStorage; kind: string }[] = [];
   private total = 0;
@@ -40,12 +40,12 @@ export class WinogradFilterCache {
   }
 
   /**
-   * The transformed filter of weight [cOut, cIn, 3, 3]: the forward conv's, or with `flip`
-   * the input gradient's (flipped, channels swapped). Made now unless cached at the weight's
-   * current version.
+   * The transformed filter of weight [cOut, cIn, 3, 3] for F(tile x tile, 3x3): the forward
+   * conv's, or with `flip` the input gradient's (flipped, channels swapped). Made now unless
+   * cached at the weight's current version.
    */
-  filter(weight: WasmStorage, flip: boolean, cIn: number, cOut: number): number {
-    const kind = flip ? 'g' : 'f';
+  filter(weight: WasmStorage, flip: boolean, cIn: number, cOut: number, tile: number): number {
+    const kind = `${flip ? 'g' : 'f'}${tile}`;
     const version = weight.version ?? 0;
     let byKind = this.entries.get(weight);
     const hit = byKind?.get(kind);
@@ -54,7 +54,7 @@ export class WinogradFilterCache {
       return hit.ptr;
     }
     const k = this.exports as Record<string, Fn>;
-    const bytes = k.conv2dWinogradFilterBytes(flip ? cIn : cOut, flip ? cOut : cIn) >>> 0;
+    const bytes = k.conv2dWinogradFilterBytes(flip ? cIn : cOut, flip ? cOut : cIn, tile) >>> 0;
     let entry = hit;
     if (!entry || entry.bytes !== bytes) {
       if (entry) this.remove(weight, kind);
@@ -69,7 +69,7 @@ export class WinogradFilterCache {
     }
     const tmp = this.alloc(288);
     try {
-      k.conv2dWinogradFilter(weight.ptr, entry.ptr, cIn, cOut, flip ? 1 : 0, tmp);
+      k.conv2dWinogradFilter(weight.ptr, entry.ptr, cIn, cOut, flip ? 1 : 0, tmp, tile);
     } finally {
       this.free(tmp);
     }

@@ -15,18 +15,18 @@ export function winogradKernels(ctx: WasmContext): KernelTable<WasmStorage> {
   // The direct conv's multiply-adds: what decides whether waking the threads pays.
   const flops = (g: ConvGeometry): number => 2 * g.n * g.cOut * g.oh * g.ow * g.cIn * 9;
   const run = (x: number, u: number, bias: number, y: number, n: number, cIn: number, h: number, w: number,
-    cOut: number, oh: number, ow: number, pad: number, f: number): void => {
-    const bytes = k.conv2dWinogradScratchBytes(n, cIn, cOut, oh, ow) >>> 0;
-    ctx.parallel('conv2dWinograd', [x, u, bias, y, 0, n, cIn, h, w, cOut, oh, ow, pad], 4, bytes, f);
+    cOut: number, oh: number, ow: number, pad: number, tile: number, f: number): void => {
+    const bytes = k.conv2dWinogradScratchBytes(n, cIn, cOut, oh, ow, tile) >>> 0;
+    ctx.parallel('conv2dWinograd', [x, u, bias, y, 0, n, cIn, h, w, cOut, oh, ow, pad, tile], 4, bytes, f);
   };
   return {
     conv2dWinograd: ([x, weight, bias], [y], g) => {
-      const u = ctx.filters.filter(weight!, false, g.cIn, g.cOut);
-      run(x!.ptr, u, g.hasBias ? bias!.ptr : 0, y!.ptr, g.n, g.cIn, g.h, g.w, g.cOut, g.oh, g.ow, g.padH, flops(g));
+      const u = ctx.filters.filter(weight!, false, g.cIn, g.cOut, g.tile);
+      run(x!.ptr, u, g.hasBias ? bias!.ptr : 0, y!.ptr, g.n, g.cIn, g.h, g.w, g.cOut, g.oh, g.ow, g.padH, g.tile, flops(g));
     },
     conv2dGradInputWinograd: ([dy, weight], [dx], g) => {
-      const u = ctx.filters.filter(weight!, true, g.cIn, g.cOut);
-      run(dy!.ptr, u, 0, dx!.ptr, g.n, g.cOut, g.oh, g.ow, g.cIn, g.h, g.w, 2 - g.padH, flops(g));
+      const u = ctx.filters.filter(weight!, true, g.cIn, g.cOut, g.tile);
+      run(dy!.ptr, u, 0, dx!.ptr, g.n, g.cOut, g.oh, g.ow, g.cIn, g.h, g.w, 2 - g.padH, g.tile, flops(g));
     },
   };
 }
