@@ -20,3 +20,5 @@ export * from './adam';
 export * from './data';
 export * from './random';
 export * from './dropout';
+export * from './winograd_filter';
+export * from './winograd';

@@ -425,6 +425,14 @@ export class Engine {
     return outs as Tensor[];
   }
 
+  /**
+   * True when the backend ops run on now has `kernel`: ops with a choice of algorithm (conv2d's
+   * Winograd kernels) use it only there, instead of sending the call to another backend. @internal
+   */
+  _hasKernel(kernel: KernelName): boolean {
+    return this.preferredBackend().kernels[kernel] !== undefined;
+  }
+
   /** True when an op with these inputs must record a backward node. @internal */
   needsGrad(...inputs: readonly (Tensor | null | undefined)[]): boolean {
     return this.gradEnabled && inputs.some((t) => t?.requiresGrad);

@@ -33,14 +33,27 @@ function buildOp(lib, engine, c) {
     for (const o of engine.runKernel('bench', kernel, inputs, outShapes, attrs)) o?.dispose();
   };
   let call;
+  let kernel;
   if (c.op === 'conv2d' || c.op === 'convTranspose2d') {
     const g = convGeometry(c);
     const w = t(engine.randn(c.weight, { seed: SEED + 1, std: 0.05 }));
     const b = t(engine.randn([g.cOut], { seed: SEED + 2 }));
     const dy = t(engine.randn([g.n, g.cOut, g.oh, g.ow], { seed: SEED + 3 }));
     const T = c.op === 'conv2d' ? 'conv2d' : 'convTranspose2d';
-    if (c.dir === 'forward') call = run(T, [x, w, b], [[g.n, g.cOut, g.oh, g.ow]], { ...g, hasBias: true });
-    else if (c.dir === 'gradInput') call = run(`${T}GradInput`, [dy, w], [c.x], g);
+    // conv2d runs the kernel the op would pick for this shape on this backend: Winograd for the
+    // 3x3 stride-1 shapes where it is faster (src/ops/conv2d_algorithm.ts), else the direct one.
+    // Its rate is then "effective" (the direct count of multiply-adds over the time).
+    const winograd = (gradInput) =>
+      c.op === 'conv2d' && typeof lib.winogradPays === 'function' && lib.winogradPays(g, gradInput) &&
+      engine._hasKernel(gradInput ? 'conv2dGradInputWinograd' : 'conv2dWinograd');
+    // The forward as inference runs it (F(4x4, 3x3)), the input gradient as training does (F(2x2, 3x3)).
+    if (c.dir === 'forward') {
+      kernel = winograd(false) ? 'conv2dWinograd' : T;
+      call = run(kernel, [x, w, b], [[g.n, g.cOut, g.oh, g.ow]], { ...g, hasBias: true, tile: 4 });
+    } else if (c.dir === 'gradInput') {
+      kernel = winograd(true) ? 'conv2dGradInputWinograd' : `${T}GradInput`;
+      call = run(kernel, [dy, w], [c.x], { ...g, tile: 2 });
+    }
     else call = run(`${T}GradWeight`, [dy, x], [c.weight], g);
   } else if (c.op === 'upsampleConv2d') {
     const [n, cIn, h, w] = c.x;
@@ -80,7 +93,7 @@ function buildOp(lib, engine, c) {
   } else {
     throw new Error(`unknown op case ${c.op}`);
   }
-  return { fn: async () => { call(); await engine.sync(); }, dispose: () => made.forEach((m) => m.dispose()) };
+  return { fn: async () => { call(); await engine.sync(); }, dispose: () => made.forEach((m) => m.dispose()), kernel };
 }
 
 /** Builds one end-to-end case on the engine, with the reference's seeded initial weights. */
@@ -140,6 +153,7 @@ export async function runEngineCases({ lib, engine, Benchmark, cases, sampling, 
       else await built.fn();
       const warmSeconds = (performance.now() - w0) / 1e3;
       if (c.kind) base.dispatch = summarizeDispatch(engine.dispatchReport());
+      if (built.kernel) base.kernel = built.kernel;
       // A case whose warm-up took longer than `onceAbove` seconds gets one timed call (labelled):
       // sampling a 30 s training step would eat the whole quick budget.
       if (p.mode === 'sample' && warmSeconds > onceAbove) p = { mode: 'once', reason: `single timed run (one call takes ${warmSeconds.toFixed(0)} s)` };

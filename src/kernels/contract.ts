@@ -43,6 +43,14 @@ export interface KernelAttrs {
   conv2dGradInput: ConvGeometry;
   /** ins [dy, x] outs [dweight] */
   conv2dGradWeight: ConvGeometry;
+  /**
+   * The same conv by Winograd's F(tile x tile, 3x3), tile 4 or 2 (3x3 kernel, stride 1, padH =
+   * padW in {0, 1}): ins [x, weight, bias|null] outs [y]. src/ops/conv2d_algorithm.ts says when
+   * it is used and with which tile.
+   */
+  conv2dWinograd: ConvGeometry & { hasBias: boolean; tile: WinogradTile };
+  /** conv2dGradInput by Winograd (same conditions): ins [dy, weight] outs [dx] */
+  conv2dGradInputWinograd: ConvGeometry & { tile: WinogradTile };
   /** ins [dy] outs [dbias]: sum of dy over n, h, w per channel; shared by both conv families. */
   conv2dGradBias: { n: number; c: number; hw: number };
 
@@ -159,6 +167,9 @@ export interface KernelAttrs {
   /** ins [] outs [y]: seeded uniform samples in [0, 1), same hash as randomNormal. */
   randomUniform: { n: number; seed: number };
 }
+
+/** Output tile of a Winograd conv: 4 = F(4x4, 3x3) (4x fewer multiply-adds), 2 = F(2x2, 3x3) (2.25x, more accurate). */
+export type WinogradTile = 2 | 4;
 
 export interface PadAttrs {
   nc: number;

@@ -1,8 +1,11 @@
 // conv2d: 2-D convolution with zero padding and stride, like torch.nn.functional.conv2d
-// (no dilation, no groups). Kernels conv2d, conv2dGradInput, conv2dGradWeight, conv2dGradBias.
+// (no dilation, no groups). Kernels conv2d, conv2dGradInput, conv2dGradWeight, conv2dGradBias,
+// and for the 3x3 stride-1 shapes where it is faster (conv2d_algorithm.ts) conv2dWinograd and
+// conv2dGradInputWinograd in place of conv2d and conv2dGradInput.
 import { AttributeError, ShapeError } from '../errors.js';
 import type { ConvGeometry } from '../kernels/contract.js';
 import { formatShape } from '../shape.js';
+import { winogradPays, winogradTile } from './conv2d_algorithm.js';
 import type { Tensor } from '../tensor.js';
 import { checkOptionalTensor, checkPair, checkRank, checkShapeEquals, checkTensor, sameEngine } from './checks.js';
 
@@ -53,11 +56,21 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const ow = Math.floor((w + 2 * padW - kw) / strideW) + 1;
   const g: ConvGeometry = { n, cIn, h, w, cOut, kh, kw, oh, ow, strideH, strideW, padH, padW };
 
-  const [y] = e.runKernel(op, 'conv2d', [x, weight, b], [[n, cOut, oh, ow]], { ...g, hasBias: b !== null });
+  // Where gradients are recorded (training) Winograd runs as F(2x2, 3x3), elsewhere (inference)
+  // as F(4x4, 3x3): see conv2d_algorithm.ts for why.
+  const tile = winogradTile(e.needsGrad(x, weight, b));
+  const [y] =
+    winogradPays(g, false) && e._hasKernel('conv2dWinograd')
+      ? e.runKernel(op, 'conv2dWinograd', [x, weight, b], [[n, cOut, oh, ow]], { ...g, hasBias: b !== null, tile })
+      : e.runKernel(op, 'conv2d', [x, weight, b], [[n, cOut, oh, ow]], { ...g, hasBias: b !== null });
   if (e.needsGrad(x, weight, b)) {
     // Saves x and weight (not copies): each gradient needs the other input.
+    const gradInput = (dy: Tensor): Tensor =>
+      winogradPays(g, true) && e._hasKernel('conv2dGradInputWinograd')
+        ? e.runKernel('conv2d backward', 'conv2dGradInputWinograd', [dy, weight], [x.shape], { ...g, tile })[0]
+        : e.runKernel('conv2d backward', 'conv2dGradInput', [dy, weight], [x.shape], g)[0];
     e.recordGrad(y, op, [x, weight, b], (dy) => [
-      x.requiresGrad ? e.runKernel('conv2d backward', 'conv2dGradInput', [dy, weight], [x.shape], g)[0] : null,
+      x.requiresGrad ? gradInput(dy) : null,
       weight.requiresGrad ? e.runKernel('conv2d backward', 'conv2dGradWeight', [dy, x], [weight.shape], g)[0] : null,
       b?.requiresGrad
         ? e.runKernel('conv2d backward', 'conv2dGradBias', [dy], [b.shape], { n, c: cOut, hw: oh * ow })[0]

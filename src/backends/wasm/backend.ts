@@ -13,7 +13,8 @@ import {
   type WasmExports,
   type WasmVariant,
 } from './loader.js';
-import type { WasmContext, WasmStorage } from './storage.js';
+import { bumpVersion, type WasmContext, type WasmStorage } from './storage.js';
+import { WinogradFilterCache } from './winograd_cache.js';
 import { claimCounterAddress, CONTROL_BYTES, defaultThreads, ThreadPool, threadSupport } from './threads.js';
 import { wasmKernels, PARALLEL_KERNELS } from './kernels/index.js';
 
@@ -47,6 +48,8 @@ export class WasmBackend implements Backend<WasmStorage> {
   /** Why threads > 1 was asked for but the backend runs on one thread (else null). */
   readonly threadsUnavailable: string | null;
   private readonly allocator: WasmAllocator;
+  /** Transformed Winograd filters of weight storages (winograd_cache.ts). */
+  readonly filters: WinogradFilterCache;
   private disposed = false;
 
   private constructor(
@@ -60,8 +63,14 @@ export class WasmBackend implements Backend<WasmStorage> {
     this.variant = Object.freeze({ threads: pool?.threads ?? 1, relaxedSimd });
     this.threadsUnavailable = threadsUnavailable;
     const k = exports as unknown as Record<string, Fn>;
+    this.filters = new WinogradFilterCache(
+      exports as unknown as Record<string, unknown>,
+      (bytes) => this.allocator.alloc(bytes),
+      (ptr) => this.allocator.free(ptr),
+    );
     const ctx: WasmContext = {
       exports,
+      filters: this.filters,
       scratch: (bytes) => this.allocator.alloc(bytes),
       freeScratch: (ptr) => this.allocator.free(ptr),
       parallel: (name, args, workArg, workBytes, flops) => {
@@ -106,6 +115,7 @@ export class WasmBackend implements Backend<WasmStorage> {
   }
 
   free(storage: WasmStorage): void {
+    this.filters.drop(storage);
     this.allocator.free(storage.ptr);
   }
 
@@ -115,6 +125,7 @@ export class WasmBackend implements Backend<WasmStorage> {
   }
 
   write(storage: WasmStorage, data: Float32Array): void {
+    bumpVersion(storage);
     this.view(storage).set(data);
   }
 

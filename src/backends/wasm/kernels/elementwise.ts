@@ -1,7 +1,7 @@
 // Bindings of the elementwise, reduction, loss, Adam, data, random and dropout kernels
 // (assembly/elementwise.ts, reduce.ts, loss.ts, adam.ts, data.ts, random.ts, dropout.ts).
 import type { KernelTable } from '../../../kernels/contract.js';
-import type { WasmContext, WasmStorage } from '../storage.js';
+import { bumpVersion, type WasmContext, type WasmStorage } from '../storage.js';
 
 type Fn = (...args: number[]) => void;
 
@@ -27,8 +27,11 @@ export function elementwiseKernels(ctx: WasmContext): KernelTable<WasmStorage> {
     l1Loss: ([x, target], [loss], t) => k.l1Loss(x!.ptr, target!.ptr, loss!.ptr, t.n),
     l1LossGrad: ([x, target, dl], [dx], t) => k.l1LossGrad(x!.ptr, target!.ptr, dl!.ptr, dx!.ptr, t.n),
 
-    adam: ([p, g, m, v], _, t) =>
-      k.adam(p!.ptr, g!.ptr, m!.ptr, v!.ptr, t.n, t.beta1, t.beta2, t.eps, t.weightDecay, t.stepSize, t.biasCorrection2Sqrt),
+    // The update writes the parameter in place: its version bump drops cached Winograd filters.
+    adam: ([p, g, m, v], _, t) => {
+      bumpVersion(p!);
+      k.adam(p!.ptr, g!.ptr, m!.ptr, v!.ptr, t.n, t.beta1, t.beta2, t.eps, t.weightDecay, t.stepSize, t.biasCorrection2Sqrt);
+    },
 
     concat: (ins, [y], t) => {
       // A table of (byte offset, size along the dim) pairs in scratch memory: one kernel

@@ -7,6 +7,7 @@ import { elementwiseKernels } from './elementwise.js';
 import { normKernels } from './norm.js';
 import { padKernels } from './pad.js';
 import { upsampleConvKernels } from './upsample_conv.js';
+import { WINOGRAD_PARALLEL_KERNELS, winogradKernels } from './winograd.js';
 
 export function wasmKernels(ctx: WasmContext): KernelTable<WasmStorage> {
   return {
@@ -16,8 +17,9 @@ export function wasmKernels(ctx: WasmContext): KernelTable<WasmStorage> {
     ...padKernels(ctx),
     ...upsampleConvKernels(ctx),
     ...elementwiseKernels(ctx),
+    ...winogradKernels(ctx),
   };
 }
 
 /** The kernels that run split over the thread pool (each takes part, parts last). */
-export const PARALLEL_KERNELS: readonly string[] = CONV_PARALLEL_KERNELS;
+export const PARALLEL_KERNELS: readonly string[] = [...CONV_PARALLEL_KERNELS, ...WINOGRAD_PARALLEL_KERNELS];

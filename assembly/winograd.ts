@@ -1,0 +1,361 @@
+// Winograd convolution F(4x4, 3x3) for 3x3 stride-1 convs with zero padding (conv2dWinograd;
+// src/ops/conv2d.ts chooses it per shape). Each 4x4 output tile comes from a 6x6 input tile d:
+//   y_tile = Aᵀ [ Σ_c U[co, c] ⊙ (Bᵀ d_c B) ] A
+// so the 36 multiply-adds per output pixel and channel pair of the direct conv become 36 per
+// 16 pixels (2.25 per pixel, 4x fewer), plus the transforms. With V_pos[c, t] the transformed
+// input tiles and U_pos[co, c] the transformed filter (winograd_filter.ts), the sum is one
+// GEMM per tile position pos: M_pos = U_pos · V_pos, run by gemm.ts's packed micro-kernel.
+//   Bᵀ = [4  0 -5  0  1  0]    Aᵀ = [1  1  1  1  1  0]
+//        [0 -4 -4  1  1  0]         [0  1 -1  2 -2  0]
+//        [0  4 -4 -1  1  0]         [0  1  1  4  4  0]
+//        [0 -2 -1  2  1  0]         [0  1 -1  8 -8  1]
+//        [0  2 -1 -2  1  0]
+//        [0  4  0 -5  0  1]
+// Its float32 error measured 1.0e-5 to 1.65e-5 of the output's largest magnitude for 256
+// channels against a float64 oracle (F(2x2, 3x3), winograd_f2.ts: 7e-7; direct: 3.5e-7),
+// inside the 1e-4 bound: inference uses it, training uses F(2x2) (src/ops/conv2d_algorithm.ts).
+//
+// Work is cut into units of `unitQuads` quads, a quad being 4 horizontally adjacent tiles (one
+// per SIMD lane in the transforms). A unit is done start to end by one thread: transform its
+// tiles into V (laid out as the GEMM's packed B panels: tiles are the columns), 36 GEMMs into
+// M, output transform (+ bias) into y. Units are independent, so threads claim them from the
+// shared counter (tasks.ts) with no barrier, and a tile's arithmetic is the same whichever
+// thread does it: 1 and N threads give identical results.
+import { GEMM_KC, gemmPackedABytes, gemmPackedSlice } from './gemm';
+import { nextUnit } from './tasks';
+import { winogradPositions } from './winograd_filter';
+import { inputQuad2, outputQuad2 } from './winograd_f2';
+import { col0, col1, col2, col3, detransform4, transform6 } from './winograd_transforms';
+
+/** Quads (4 tiles each) per unit: units of 32 tiles keep V and M of 256 channels near L2's size. */
+const MAX_UNIT_QUADS: i32 = 8;
+/** Units wanted at least, so that 2-4 threads can share small images (the choice never depends on threads). */
+const MIN_UNITS: i32 = 8;
+
+/** Workspace of the GEMM's edge tiles (gemm.ts macroKernel with packed B: one 4 x 8 tile). */
+const GEMM_EDGE_BYTES: usize = 16 * 1024;
+/** Transform scratch: 36 vectors, 36 gathered vectors, a 20-float row copy and a 20-float zero row. */
+const TMP_BYTES: usize = 2 * 36 * 16 + 2 * 96;
+/** Where the gathered 6x6 tiles of a quad that is not one row segment go (after the 36 vectors of tmp). */
+const GATHER_OFFSET: usize = 36 * 16;
+
+// @ts-ignore: decorator
+@inline
+function tiles(size: i32, tile: i32): i32 {
+  return (size + tile - 1) / tile;
+}
+
+/** Quads per unit for this geometry and tile size (4: F(4x4, 3x3); 2: F(2x2, 3x3)); a function of the shape only. */
+export function conv2dWinogradUnitQuads(n: i32, oh: i32, ow: i32, tile: i32): i32 {
+  const quads = n * ((tiles(oh, tile) * tiles(ow, tile) + 3) >> 2);
+  // F(2x2)'s 16 positions take less than half F(4x4)'s 36 per tile: twice the tiles fit.
+  let q = tile == 2 ? 2 * MAX_UNIT_QUADS : MAX_UNIT_QUADS;
+  while (q > 2 && (quads + q - 1) / q < MIN_UNITS) q >>= 1;
+  return q;
+}
+
+/** Bytes of each part's workspace. */
+export function conv2dWinogradScratchBytes(n: i32, cIn: i32, cOut: i32, oh: i32, ow: i32, tile: i32): usize {
+  const cols = <usize>(conv2dWinogradUnitQuads(n, oh, ow, tile) * 4);
+  return GEMM_EDGE_BYTES + TMP_BYTES + ((<usize>winogradPositions(tile) * <usize>(cIn + cOut) * cols) << 2);
+}
+
+/**
+ * y[n, cOut, oh, ow] = conv2d(x, weight, bias, padding pad) with oh = h + 2*pad - 2, from u =
+ * conv2dWinogradFilter(weight, ..., tile) (bias 0 = none); tile 4 is F(4x4, 3x3) (the
+ * functions below), tile 2 is F(2x2, 3x3) (winograd_f2.ts).
+ */
+export function conv2dWinograd(
+  x: usize,
+  u: usize,
+  bias: usize,
+  y: usize,
+  work: usize,
+  n: i32,
+  cIn: i32,
+  h: i32,
+  w: i32,
+  cOut: i32,
+  oh: i32,
+  ow: i32,
+  pad: i32,
+  tile: i32,
+  part: i32,
+  parts: i32,
+): void {
+  if (n <= 0 || oh <= 0 || ow <= 0 || cOut <= 0) return;
+  const positions = winogradPositions(tile);
+  const q = conv2dWinogradUnitQuads(n, oh, ow, tile);
+  const cols = q * 4;
+  const th = tiles(oh, tile);
+  const tw = tiles(ow, tile);
+  const tilesPerImage = th * tw;
+  const quadsPerImage = (tilesPerImage + 3) >> 2;
+  const total = n * quadsPerImage;
+  const units = (total + q - 1) / q;
+  const gemmWork = work;
+  const tmp = work + GEMM_EDGE_BYTES;
+  const rowCopy = tmp + 2 * 36 * 16;
+  const zeroRow = rowCopy + 96;
+  v128.store(zeroRow, f32x4.splat(0));
+  v128.store(zeroRow, f32x4.splat(0), 16);
+  v128.store(zeroRow, f32x4.splat(0), 32);
+  v128.store(zeroRow, f32x4.splat(0), 48);
+  v128.store(zeroRow, f32x4.splat(0), 64);
+  const vBuf = tmp + TMP_BYTES;
+  const mBuf = vBuf + ((<usize>positions * <usize>cIn * <usize>cols) << 2);
+  const vPos = (<usize>cIn * <usize>cols) << 2;
+  const mPos = (<usize>cOut * <usize>cols) << 2;
+  const uPos = gemmPackedABytes(cOut, cIn);
+  for (let unit = nextUnit(-1, parts); unit < units; unit = nextUnit(unit, parts)) {
+    const first = unit * q;
+    const count = min<i32>(q, total - first);
+    for (let qi = 0; qi < count; qi++) {
+      const g = first + qi;
+      const img = g / quadsPerImage;
+      const t0 = (g - img * quadsPerImage) * 4;
+      const xi = x + ((<usize>img * <usize>cIn * <usize>h * <usize>w) << 2);
+      if (tile == 2) inputQuad2(xi, vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow);
+      else inputQuad(xi, vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow);
+    }
+    const nCols = count * 4;
+    for (let pos = 0; pos < positions; pos++) {
+      const v = vBuf + <usize>pos * vPos;
+      const mOut = mBuf + <usize>pos * mPos;
+      const a = u + <usize>pos * uPos;
+      for (let pc = 0; pc < cIn; pc += GEMM_KC) {
+        const kc = min<i32>(GEMM_KC, cIn - pc);
+        gemmPackedSlice(cOut, nCols, cIn, pc, kc, a, v + ((<usize>pc * <usize>cols) << 2), mOut, cols, pc == 0, 0, gemmWork);
+      }
+    }
+    for (let qi = 0; qi < count; qi++) {
+      const g = first + qi;
+      const img = g / quadsPerImage;
+      const t0 = (g - img * quadsPerImage) * 4;
+      const yi = y + ((<usize>img * <usize>cOut * <usize>oh * <usize>ow) << 2);
+      if (tile == 2) outputQuad2(mBuf, mPos, yi, bias, cOut, oh, ow, cols, qi, t0, tw, tilesPerImage, tmp);
+      else outputQuad(mBuf, mPos, yi, bias, cOut, oh, ow, cols, qi, t0, tw, tilesPerImage, tmp);
+    }
+  }
+}
+
+/**
+ * Bᵀ d B of one quad (tiles t0..t0+3 of an image, row-major over its tw tiles per row; one per
+ * lane) for every input channel, into column block qi of each V_pos. A quad is usually 4
+ * tiles of one tile row: its input window is then 6 rows by 18 columns from row y0, column
+ * x0 (negative = padding), rows that leave the image copied with zeros first. A quad that
+ * wraps to the next tile row, or runs past the last tile, has each lane's 6x6 tile gathered
+ * one value at a time (zeros outside the image and for tiles past the end).
+ */
+function inputQuad(
+  x: usize,
+  vBuf: usize,
+  vPos: usize,
+  cIn: i32,
+  h: i32,
+  w: i32,
+  cols: i32,
+  qi: i32,
+  t0: i32,
+  tw: i32,
+  tilesPerImage: i32,
+  pad: i32,
+  tmp: usize,
+  rowCopy: usize,
+  zeroRow: usize,
+): void {
+  const ty0 = t0 / tw;
+  const segment = t0 + 3 < tilesPerImage && (t0 + 3) / tw == ty0;
+  const y0 = ty0 * 4 - pad;
+  const x0 = (t0 - ty0 * tw) * 4 - pad;
+  const inside = x0 >= 0 && x0 + 20 <= w;
+  const gather = tmp + GATHER_OFFSET;
+  const four = f32x4.splat(4);
+  const five = f32x4.splat(5);
+  const two = f32x4.splat(2);
+  const planeBytes = (<usize>h * <usize>w) << 2;
+  // Column block qi (4 tiles) sits in packed panel qi/2 at lanes 4*(qi%2): panel layout of
+  // gemm.ts (8 columns per k row), slices of GEMM_KC channels.
+  for (let c = 0; c < cIn; c++) {
+    const plane = x + <usize>c * planeBytes;
+    if (!segment) {
+      gatherTiles(plane, h, w, t0, tw, tilesPerImage, pad, gather);
+      for (let i = 0; i < 6; i++) {
+        const s = gather + <usize>(i * 96);
+        transform6(tmp + <usize>(i * 96), 16, v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), v128.load(s, 80), four, five, two);
+      }
+    }
+    // Rows: d B for each of the 6 input rows, into tmp[row][6].
+    for (let i = 0; segment && i < 6; i++) {
+      const yy = y0 + i;
+      let src: usize;
+      if (yy < 0 || yy >= h) {
+        src = zeroRow;
+      } else if (inside) {
+        src = plane + ((<usize>yy * <usize>w + <usize>x0) << 2);
+      } else {
+        const row = plane + ((<usize>yy * <usize>w) << 2);
+        for (let j = 0; j < 18; j++) {
+          const xx = x0 + j;
+          store<f32>(rowCopy + ((<usize>j) << 2), xx >= 0 && xx < w ? load<f32>(row + ((<usize>xx) << 2)) : 0);
+        }
+        src = rowCopy;
+      }
+      const v0 = v128.load(src);
+      const v1 = v128.load(src, 16);
+      const v2 = v128.load(src, 32);
+      const v3 = v128.load(src, 48);
+      const v4 = v128.load(src, 64);
+      const d0 = col0(v0, v1, v2, v3);
+      const d1 = col1(v0, v1, v2, v3);
+      const d2 = col2(v0, v1, v2, v3);
+      const d3 = col3(v0, v1, v2, v3);
+      const d4 = col0(v1, v2, v3, v4);
+      const d5 = col1(v1, v2, v3, v4);
+      transform6(tmp + <usize>(i * 96), 16, d0, d1, d2, d3, d4, d5, four, five, two);
+    }
+    // Columns: Bᵀ (d B), each column of 6 to the 6 positions (i, j).
+    const pc = c - (c % GEMM_KC);
+    const kc = min<i32>(GEMM_KC, cIn - pc);
+    const dst = vBuf + ((<usize>pc * <usize>cols + <usize>(qi >> 1) * <usize>kc * 8 + <usize>(c - pc) * 8 + <usize>((qi & 1) * 4)) << 2);
+    for (let j = 0; j < 6; j++) {
+      const s = tmp + ((<usize>j) << 4);
+      transform6(
+        dst + <usize>j * vPos,
+        6 * vPos,
+        v128.load(s),
+        v128.load(s, 96),
+        v128.load(s, 192),
+        v128.load(s, 288),
+        v128.load(s, 384),
+        v128.load(s, 480),
+        four,
+        five,
+        two,
+      );
+    }
+  }
+}
+
+/** gather[i][j] (a vector, lane l) = the tile t0 + l's input value (i, j); zero outside the image or past the last tile. */
+function gatherTiles(plane: usize, h: i32, w: i32, t0: i32, tw: i32, tilesPerImage: i32, pad: i32, gather: usize): void {
+  for (let l = 0; l < 4; l++) {
+    const t = t0 + l;
+    const ty = t / tw;
+    const y0 = ty * 4 - pad;
+    const x0 = (t - ty * tw) * 4 - pad;
+    for (let i = 0; i < 6; i++) {
+      const yy = y0 + i;
+      for (let j = 0; j < 6; j++) {
+        const xx = x0 + j;
+        let v: f32 = 0;
+        if (t < tilesPerImage && yy >= 0 && yy < h && xx >= 0 && xx < w) v = load<f32>(plane + ((<usize>yy * <usize>w + <usize>xx) << 2));
+        store<f32>(gather + ((<usize>(i * 6 + j)) << 4) + ((<usize>l) << 2), v);
+      }
+    }
+  }
+}
+
+/** Aᵀ m A (+ bias) of one quad for every output channel, from column block qi of each M_pos. */
+function outputQuad(
+  mBuf: usize,
+  mPos: usize,
+  y: usize,
+  bias: usize,
+  cOut: i32,
+  oh: i32,
+  ow: i32,
+  cols: i32,
+  qi: i32,
+  t0: i32,
+  tw: i32,
+  tilesPerImage: i32,
+  tmp: usize,
+): void {
+  // As in inputQuad: 4 tiles of one row are stored as row segments; others tile by tile.
+  const ty0 = t0 / tw;
+  const segment = t0 + 3 < tilesPerImage && (t0 + 3) / tw == ty0;
+  const y0 = ty0 * 4;
+  const x0 = (t0 - ty0 * tw) * 4;
+  const full = segment && x0 + 16 <= ow;
+  const two = f32x4.splat(2);
+  const four = f32x4.splat(4);
+  const eight = f32x4.splat(8);
+  const planeBytes = (<usize>oh * <usize>ow) << 2;
+  for (let co = 0; co < cOut; co++) {
+    const m = mBuf + ((<usize>co * <usize>cols + <usize>(qi * 4)) << 2);
+    // Columns: Aᵀ m, each column j of 6 positions to 4 rows, into tmp[row][6].
+    for (let j = 0; j < 6; j++) {
+      const s = m + <usize>j * mPos;
+      const step: usize = 6 * mPos;
+      detransform4(
+        tmp + ((<usize>j) << 4),
+        96,
+        v128.load(s),
+        v128.load(s + step),
+        v128.load(s + 2 * step),
+        v128.load(s + 3 * step),
+        v128.load(s + 4 * step),
+        v128.load(s + 5 * step),
+        two,
+        four,
+        eight,
+      );
+    }
+    // Rows: (Aᵀ m) A, each row to 4 outputs per tile, transposed back to pixels.
+    const b = bias != 0 ? v128.load32_splat(bias + ((<usize>co) << 2)) : f32x4.splat(0);
+    const plane = y + <usize>co * planeBytes;
+    for (let i = 0; i < 4; i++) {
+      const yy = y0 + i;
+      if (segment && yy >= oh) break;
+      const s = tmp + <usize>(i * 96);
+      const o = tmp + 4 * 96; // 4 vectors after the 4 rows
+      detransform4(o, 16, v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), v128.load(s, 80), two, four, eight);
+      const o0 = f32x4.add(v128.load(o), b);
+      const o1 = f32x4.add(v128.load(o, 16), b);
+      const o2 = f32x4.add(v128.load(o, 32), b);
+      const o3 = f32x4.add(v128.load(o, 48), b);
+      // Lane l of o_j is pixel (yy, x0 + 4l + j): the transpose gives each tile's 4 pixels.
+      const p0 = col0(o0, o1, o2, o3);
+      const p1 = col1(o0, o1, o2, o3);
+      const p2 = col2(o0, o1, o2, o3);
+      const p3 = col3(o0, o1, o2, o3);
+      const row = plane + ((<usize>yy * <usize>ow + <usize>x0) << 2);
+      if (!segment) {
+        storeTiles(plane, oh, ow, t0, tw, tilesPerImage, i, p0, p1, p2, p3, o);
+      } else if (full) {
+        v128.store(row, p0);
+        v128.store(row, p1, 16);
+        v128.store(row, p2, 32);
+        v128.store(row, p3, 48);
+      } else {
+        const t = o; // reuse: 16 floats in pixel order
+        v128.store(t, p0);
+        v128.store(t, p1, 16);
+        v128.store(t, p2, 32);
+        v128.store(t, p3, 48);
+        const len = min<i32>(16, ow - x0);
+        for (let j = 0; j < len; j++) store<f32>(row + ((<usize>j) << 2), load<f32>(t + ((<usize>j) << 2)));
+      }
+    }
+  }
+}
+
+/** Row i of each lane's output tile (p_l: tile t0 + l's 4 pixels) to y, inside the image only. */
+function storeTiles(plane: usize, oh: i32, ow: i32, t0: i32, tw: i32, tilesPerImage: i32, i: i32, p0: v128, p1: v128, p2: v128, p3: v128, t: usize): void {
+  v128.store(t, p0);
+  v128.store(t, p1, 16);
+  v128.store(t, p2, 32);
+  v128.store(t, p3, 48);
+  for (let l = 0; l < 4; l++) {
+    const tile = t0 + l;
+    if (tile >= tilesPerImage) break;
+    const ty = tile / tw;
+    const yy = ty * 4 + i;
+    if (yy >= oh) continue;
+    const x0 = (tile - ty * tw) * 4;
+    const len = min<i32>(4, ow - x0);
+    const row = plane + ((<usize>yy * <usize>ow + <usize>x0) << 2);
+    for (let j = 0; j < len; j++) store<f32>(row + ((<usize>j) << 2), load<f32>(t + ((<usize>(l * 4 + j)) << 2)));
+  }
+}

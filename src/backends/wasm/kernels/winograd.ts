@@ -1,0 +1,32 @@
+// Bindings of the Winograd convolution kernels (assembly/winograd.ts, winograd_filter.ts):
+// conv2dWinograd, and conv2dGradInputWinograd, which is the same AssemblyScript kernel run on
+// dy with the input gradient's filter (flipped, channels swapped) and padding 2 - p. The
+// filters come from the backend's cache (../winograd_cache.ts), made at most once per weight
+// version; the kernel runs split into parts over the thread pool like the other convs.
+import type { ConvGeometry, KernelTable } from '../../../kernels/contract.js';
+import type { WasmContext, WasmStorage } from '../storage.js';
+
+type Fn = (...args: number[]) => number;
+
+export const WINOGRAD_PARALLEL_KERNELS = ['conv2dWinograd'] as const;
+
+export function winogradKernels(ctx: WasmContext): KernelTable<WasmStorage> {
+  const k = ctx.exports as Record<string, Fn>;
+  // The direct conv's multiply-adds: what decides whether waking the threads pays.
+  const flops = (g: ConvGeometry): number => 2 * g.n * g.cOut * g.oh * g.ow * g.cIn * 9;
+  const run = (x: number, u: number, bias: number, y: number, n: number, cIn: number, h: number, w: number,
+    cOut: number, oh: number, ow: number, pad: number, tile: number, f: number): void => {
+    const bytes = k.conv2dWinogradScratchBytes(n, cIn, cOut, oh, ow, tile) >>> 0;
+    ctx.parallel('conv2dWinograd', [x, u, bias, y, 0, n, cIn, h, w, cOut, oh, ow, pad, tile], 4, bytes, f);
+  };
+  return {
+    conv2dWinograd: ([x, weight, bias], [y], g) => {
+      const u = ctx.filters.filter(weight!, false, g.cIn, g.cOut, g.tile);
+      run(x!.ptr, u, g.hasBias ? bias!.ptr : 0, y!.ptr, g.n, g.cIn, g.h, g.w, g.cOut, g.oh, g.ow, g.padH, g.tile, flops(g));
+    },
+    conv2dGradInputWinograd: ([dy, weight], [dx], g) => {
+      const u = ctx.filters.filter(weight!, true, g.cIn, g.cOut, g.tile);
+      run(dy!.ptr, u, 0, dx!.ptr, g.n, g.cOut, g.oh, g.ow, g.cIn, g.h, g.w, 2 - g.padH, g.tile, flops(g));
+    },
+  };
+}

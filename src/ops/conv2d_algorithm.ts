@@ -1,0 +1,46 @@
+// Which algorithm runs a conv2d: the direct (lowered GEMM) kernels, or Winograd's F(4x4, 3x3)
+// (assembly/winograd.ts), chosen per shape. Winograd does 4x fewer multiply-adds but pays for
+// three transforms per call, which only a large enough channel count and image repay; the
+// crossover below was measured on the WASM backend (bench/winograd.mjs, numbers in its header).
+// The WebGPU backend has no Winograd kernel yet, so there the direct kernels run for every
+// shape (engine._hasKernel says so; dispatchReport() then counts conv2d, not conv2dWinograd).
+import type { ConvGeometry, WinogradTile } from '../kernels/contract.js';
+
+/** True when the shape is one Winograd F(4x4, 3x3) computes: 3x3, stride 1, the same padding 0 or 1 on both axes. */
+export function winogradShape(g: ConvGeometry): boolean {
+  return g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1 && g.padH === g.padW && (g.padH === 0 || g.padH === 1);
+}
+
+/**
+ * Fewest output pixels (all images of the batch together) for which Winograd is used. Measured
+ * on one thread, 3x3 padding-1 convs with 4 to 32 channels on 3x3 to 32x32 images
+ * (CPU time; bench/winograd.mjs has the larger shapes): from 8x8 outputs on,
+ * Winograd was 1.7-3.7x faster with its filter cached and 0.84-2.5x with a new filter (a
+ * weight changed since the previous call); at 4x4 and below it was 0.7-1.3x, so those stay
+ * direct. Channel counts did not move the crossover (4 channels: 1.7x at 8x8, 2.5x at 16x16).
+ */
+export const WINOGRAD_MIN_PIXELS = 64;
+
+/**
+ * True when the forward conv (or, with `gradInput`, its input gradient: a conv from cOut to
+ * cIn channels over the input's grid) is faster by Winograd on the WASM backend.
+ */
+export function winogradPays(g: ConvGeometry, gradInput: boolean): boolean {
+  if (!winogradShape(g)) return false;
+  const pixels = g.n * (gradInput ? g.h * g.w : g.oh * g.ow);
+  return pixels >= WINOGRAD_MIN_PIXELS;
+}
+
+/**
+ * The Winograd tile: F(4x4, 3x3) for inference, F(2x2, 3x3) where gradients are recorded.
+ * Measured with these kernels against PyTorch in float64 (bench/winograd_error.mjs), 256 channels, 32x32 and 64x64
+ * outputs (max |ours - torch| / max |torch|, forward and input gradient): direct 3.5e-7,
+ * F(2x2) 5.7e-7 to 7.1e-7, F(4x4) 1.0e-5 to 1.65e-5. F(4x4) fits the 1e-4 bound of one conv
+ * and of a whole generator's forward, but its larger error, carried back through every
+ * residual block, put the first conv's weight gradient of the training-parity test
+ * (test/training/pytorch_parity.test.ts) at 1.16e-3 against PyTorch, over that test's 1e-3;
+ * F(2x2) stays within 2x of the direct conv's error.
+ */
+export function winogradTile(recordsGradients: boolean): WinogradTile {
+  return recordsGradients ? 2 : 4;
+}
