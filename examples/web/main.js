@@ -158,7 +158,7 @@ async function train() {
   if (model?.net?.dispose) await model.net.dispose();
   model = null;
   // Four epochs over steps / 4 image pairs, the learning rate decaying over the last two: the
-  // schedule of `cyclegan-engine demo`, which learns the stripes within about 150 steps.
+  // schedule of `cyclegan-engine demo` (src/cli/commands/demo.ts).
   const nEpochs = steps >= 8 ? 4 : 1;
   const size = Math.ceil(steps / nEpochs);
   const trainer = await w.createTrainer({

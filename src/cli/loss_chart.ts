@@ -116,9 +116,9 @@ export function lossChartSvg(
     parts.push(`<text x="${m.left + pw + 40}" y="${ly + 4}">${escapeXml(l.name)}</text>`);
   });
   const noteY = m.top + 10 + lines.length * 20 + 8;
-  parts.push(`<text x="${m.left + pw + 12}" y="${noteY}" font-size="11" fill="#555">faint: every step</text>`);
-  parts.push(`<text x="${m.left + pw + 12}" y="${noteY + 15}" font-size="11" fill="#555">bold: moving average</text>`);
-  parts.push(`<text x="${m.left + pw + 12}" y="${noteY + 30}" font-size="11" fill="#555">over ~${window} steps</text>`);
+  parts.push(`<text x="${m.left + pw + 12}" y="${noteY}" font-size="11" fill="#555">faint: each step</text>`);
+  parts.push(`<text x="${m.left + pw + 12}" y="${noteY + 15}" font-size="11" fill="#555">bold: average</text>`);
+  parts.push(`<text x="${m.left + pw + 12}" y="${noteY + 30}" font-size="11" fill="#555">of ~${window} steps</text>`);
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

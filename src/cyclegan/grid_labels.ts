@@ -75,7 +75,8 @@ export function translationSheet(rows: readonly SheetRow[], dims: { n: number; c
   const textH = textSize('X', TEXT_SCALE).height;
   const titleH = dims.title ? textH + 2 * GAP : 0;
   const rowH = textH + GAP + h * k + 2 * GAP;
-  const width = Math.max(n * (w * k + GAP) + GAP, ...rows.map((r) => textSize(r.label, TEXT_SCALE).width + 2 * GAP));
+  const labels = [...rows.map((r) => r.label), dims.title ?? ''];
+  const width = Math.max(n * (w * k + GAP) + GAP, ...labels.map((l) => textSize(l, TEXT_SCALE).width + 2 * GAP));
   const out = blank(width, titleH + rows.length * rowH);
   if (dims.title) drawText(out, dims.title, GAP, GAP, INK, TEXT_SCALE);
   rows.forEach((row, r) => {

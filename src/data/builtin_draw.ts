@@ -4,11 +4,11 @@
 //   A: flat-filled shapes on a light background;
 //   B: the same kinds of shapes filled with bold stripes (the shape's colour alternating with
 //      near-white) on a dark background.
-// The stripes are horizontal with a period of 4 pixels at every image size: the generator's
-// two stride-2 downsamplings and two x2 upsamplings make a 4-pixel period the texture it can
-// place most easily, so the stripes are learnt within the demo's short run (see
-// src/cli/commands/demo.ts); wider stripes of random phase took several times longer. The
-// stripes' phase is still random per image, so a generator must draw them, not copy a mask.
+// The stripes are horizontal with a period of 4 pixels at every image size (2 rows of colour,
+// 2 of near-white): the generator's two stride-2 downsamplings and two x2 upsamplings give it
+// a 4-pixel grid, so this period is the one its layers can place most directly, and at the
+// demo's 32x32 the stripes stay wide enough to see. Their phase is random per image, so a
+// generator must draw them, not copy a fixed mask.
 // Shapes have the same distribution in both domains, so the only thing to learn is the style.
 // Each image is a pure function of (seed, split, domain, index).
 import { Rng } from '../random/rng.js';

@@ -90,7 +90,9 @@ describe.skipIf(!haveCli)(`cyclegan-engine CLI (${CLI})`, () => {
     // Sample grids: rows real A, fake B, real B, fake A of 5 test images (make_grid padding 2).
     const samples = readdirSync(join(demo, 'samples')).sort();
     expect(samples).toEqual(['step_000000.png', 'step_000001.png']);
-    expect(png(join(demo, 'samples', samples[0]))).toEqual({ width: 5 * 34 + 2, height: 4 * 36 });
+    // The reference's grid (5 * 34 + 2 by 4 * 36) enlarged 3 times, with a 82-px column of row
+    // labels on the left and a 26-px title line (the step) on top (src/cyclegan/grid_labels.ts).
+    expect(png(join(demo, 'samples', samples[0]))).toEqual({ width: 82 + 3 * (5 * 34 + 2), height: 26 + 3 * 4 * 36 });
     const svg = readFileSync(join(demo, 'losses.svg'), 'utf8');
     expect(svg.length).toBeGreaterThan(500);
     expect(svg).toMatch(/^<svg[^>]*xmlns/);
@@ -98,7 +100,9 @@ describe.skipIf(!haveCli)(`cyclegan-engine CLI (${CLI})`, () => {
     expect(readFileSync(join(demo, 'losses.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
     for (const dir of ['AtoB', 'BtoA']) {
       for (const f of ['000_input.png', '000_output.png', '001_output.png']) expect(png(join(demo, 'translations', dir, f))).toEqual({ width: 32, height: 32 });
-      expect(png(join(demo, `translations_${dir}.png`))).toEqual({ width: 64, height: 64 });
+      // Three labelled rows (input, translation, a real target image) of 2 images enlarged 3 times,
+      // as wide as the title line ("A TO B, HELD-OUT IMAGES, AFTER 2 STEPS": 38 characters of 12 px).
+      expect(png(join(demo, `translations_${dir}.png`))).toEqual({ width: (38 * 6 - 1) * 2 + 12, height: 26 + 3 * (14 + 6 + 96 + 12) });
     }
     const engine = await createEngine({ backend: 'wasm' });
     try {
