@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { DIST_DIR, requireBuiltWorker } from './helpers.js';
 import { NODE_WORKER_SOURCE } from '../../src/backends/wasm/worker_source.js';
 
-const KERNEL_WORKER_REQUIRE = "const { parentPort, workerData: d } = require('node:worker_threads');";
+const KERNEL_WORKER_REQUIRE = "import('node:worker_threads').then(({ parentPort, workerData: d }) => {";
 
 const run = promisify(execFile);
 /** The built ES modules and the CJS bundle: entries, shared chunks and dist/wasm.js (tsup.config.ts). */
@@ -97,7 +97,7 @@ describe('the built package', () => {
     requireBuiltWorker();
     for (const file of distFiles().filter((f) => f.endsWith('.js') && f !== 'cli.js')) {
       // The WASM kernel threads' Node worker runs eval'd source (src/backends/wasm/worker_source.ts)
-      // that requires worker_threads inside that worker: a string in the bundle, which no
+      // that imports worker_threads inside that worker: a string in the bundle, which no
       // bundler follows. Everything else must reach worker_threads only dynamically.
       const text = readFileSync(join(DIST_DIR, file), 'utf8').split(KERNEL_WORKER_REQUIRE).join('');
       const statics = [...text.matchAll(/^\s*(?:import|export)\b[^'"\n]*?from\s*["']([^"']+)["']/gm)].map((m) => m[1]);

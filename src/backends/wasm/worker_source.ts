@@ -42,8 +42,11 @@ function start(module, memory, ctl, claim, names, index, ready) {
 
 /** Node (worker_threads, eval: true): the job arrives in workerData. */
 export const NODE_WORKER_SOURCE = `${LOOP}
-const { parentPort, workerData: d } = require('node:worker_threads');
-start(d.module, d.memory, d.ctl, d.claim, d.names, d.index, (err) => parentPort.postMessage(err));
+// import(), not require: an eval'd worker inherits --input-type=module from a parent run as
+// \`node --input-type=module -e\`, where require does not exist; import() works in both.
+import('node:worker_threads').then(({ parentPort, workerData: d }) => {
+  start(d.module, d.memory, d.ctl, d.claim, d.names, d.index, (err) => parentPort.postMessage(err));
+});
 `;
 
 /** Browsers (a classic Worker from a Blob URL): the job arrives in the first message. */
