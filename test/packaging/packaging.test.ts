@@ -84,6 +84,12 @@ describe('the packed package', () => {
     expect(esm).not.toMatch(/\.wasm['"`]/);
   });
 
+  it('installs the cyclegan-engine command, which runs the shipped dist/ (nothing to build)', () => {
+    const bin = join(app, 'node_modules', '.bin', 'cyclegan-engine');
+    const out = execFileSync(bin, ['--version'], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  });
+
   it(`is at most ${MAX_TARBALL_BYTES / 1024} KB packed, with no source maps`, () => {
     expect(packed.size, `tarball bytes (files: ${packed.files.map((f) => `${f.path} ${f.size}`).join(', ')})`).toBeLessThanOrEqual(MAX_TARBALL_BYTES);
     expect(packed.files.filter((f) => f.path.endsWith('.map'))).toEqual([]);
