@@ -28,6 +28,7 @@ import { Tensor, type GradNode, type SharedStorage } from './tensor.js';
 import { ScopeStack } from './scopes.js';
 import { checkNumberOption, checkOptionsObject, checkRequiresGrad, checkSeed, numbersToFloat32 } from './ops/option_checks.js';
 import { runBackward } from './autograd.js';
+import { splitmix32 } from './random/rng.js';
 
 export type { BackendChoice, BackendSelection, DispatchReport, KernelDispatch } from './dispatch.js';
 export type { WebGpuOptions } from './backends/webgpu/gpu.js';
@@ -244,11 +245,8 @@ export class Engine {
 
   /** Next seed of the engine's random stream (used by randn, rand and dropout). */
   nextSeed(): number {
-    // splitmix32-style mixing of (engine seed, counter): distinct, well-spread seeds.
-    let z = (this.seed + Math.imul(++this.rngCounter, 0x9e3779b9)) >>> 0;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
+    // (engine seed, counter) mixed by the one splitmix32: distinct, well-spread seeds.
+    return splitmix32(this.seed, ++this.rngCounter);
   }
 
   /**

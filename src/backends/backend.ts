@@ -39,5 +39,4 @@ export function hasKernel(backend: Backend, kernel: KernelName): boolean {
 }
 
 /** A backend of any storage type, as the engine holds them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyBackend = Backend<any>;
