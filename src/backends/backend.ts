@@ -17,6 +17,8 @@ export interface BackendMemory {
   pooledBytes: number;
   /** total bytes the backend has reserved (heap size, device buffers) */
   reservedBytes: number;
+  /** the most bytes live at once since the backend started (WASM: the allocator's high-water mark) */
+  peakLiveBytes?: number;
 }
 
 export interface Backend<S extends Storage = Storage> {

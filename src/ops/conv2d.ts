@@ -55,14 +55,15 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
 
   const [y] = e.runKernel(op, 'conv2d', [x, weight, b], [[n, cOut, oh, ow]], { ...g, hasBias: b !== null });
   if (e.needsGrad(x, weight, b)) {
-    // Saves x and weight (not copies): each gradient needs the other input.
+    // Saves x and weight (views, not copies): each gradient needs the other input.
+    const [xs, ws] = [e._save(x), e._save(weight)];
     e.recordGrad(y, op, [x, weight, b], (dy) => [
-      x.requiresGrad ? e.runKernel('conv2d backward', 'conv2dGradInput', [dy, weight], [x.shape], g)[0] : null,
-      weight.requiresGrad ? e.runKernel('conv2d backward', 'conv2dGradWeight', [dy, x], [weight.shape], g)[0] : null,
+      x.requiresGrad ? e.runKernel('conv2d backward', 'conv2dGradInput', [dy, ws], [x.shape], g)[0] : null,
+      weight.requiresGrad ? e.runKernel('conv2d backward', 'conv2dGradWeight', [dy, xs], [weight.shape], g)[0] : null,
       b?.requiresGrad
         ? e.runKernel('conv2d backward', 'conv2dGradBias', [dy], [b.shape], { n, c: cOut, hw: oh * ow })[0]
         : null,
-    ]);
+    ], [xs, ws]);
   }
   return y;
 }

@@ -129,6 +129,7 @@ export class WasmBackend implements Backend<WasmStorage> {
       liveBytes: this.allocator.liveBytes,
       pooledBytes: this.allocator.pooledBytes,
       reservedBytes: this.allocator.heapBytes,
+      peakLiveBytes: this.allocator.peakLiveBytes,
     };
   }
 
