@@ -337,6 +337,11 @@ export class Engine {
     return { liveTensors: this.live.size, liveBytes, backends };
   }
 
+  /** Starts the backends' high-water marks (memory().backends.*.peakLiveBytes) at what is live now. */
+  resetPeakMemory(): void {
+    for (const b of this.backends.values()) b.resetPeak?.();
+  }
+
   /**
    * Per kernel, how many calls ran on each backend, the bytes moved between backends and the
    * reasons of WASM fallbacks; which backend is active and why; the device loss, if any.

@@ -33,6 +33,8 @@ export interface Backend<S extends Storage = Storage> {
   /** Synchronous read; backends that cannot (WebGPU) return null. */
   readSync(storage: S): Float32Array | null;
   memory(): BackendMemory;
+  /** Starts the high-water mark of live bytes at what is live now (where the backend keeps one). */
+  resetPeak?(): void;
   dispose(): void;
 }
 

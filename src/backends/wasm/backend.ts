@@ -133,6 +133,10 @@ export class WasmBackend implements Backend<WasmStorage> {
     };
   }
 
+  resetPeak(): void {
+    this.allocator.resetPeak();
+  }
+
   /** Ends the kernel threads; the memory goes with the engine. */
   dispose(): void {
     this.disposed = true;
