@@ -69,7 +69,8 @@ function activations(net: { model: Sequential }, x: Tensor): Activations {
 }
 
 async function stepPeak(recompute: 'residual' | 'none') {
-  const t = new CycleGANTrainer(engine, { imgHeight: SIZE, imgWidth: SIZE, nResidualBlocks: BLOCKS, batchSize: BATCH, seed: 1, recompute });
+  // A replay buffer of 1 image is full after the first step, so later steps add nothing to it.
+  const t = new CycleGANTrainer(engine, { imgHeight: SIZE, imgWidth: SIZE, nResidualBlocks: BLOCKS, batchSize: BATCH, bufferSize: 1, seed: 1, recompute });
   const a = engine.randn([BATCH, 3, SIZE, SIZE], { seed: 1, std: 0.5 });
   const b = engine.randn([BATCH, 3, SIZE, SIZE], { seed: 2, std: 0.5 });
   await t.step(a, b); // creates the gradients and Adam's moments
@@ -96,15 +97,16 @@ describe('the training step', () => {
       // Six generator passes (identity, fake, cycle for each direction) and two discriminator
       // passes whose input needs a gradient; beside them, the gradients on their way back
       // (a few activations), a parameter's gradient being summed and the conv workspaces.
-      const bound = 6 * savedG + 2 * r.D.saved + 6 * r.G.largest + 3 * r.biggestParam;
+      const bound = 6 * savedG + 2 * r.D.saved + 2 * r.G.largest + 2 * r.biggestParam;
       // What a graph keeping every activation holds at the start of the generators' backward.
       const keptAll = 6 * r.G.all + 2 * r.D.all;
-      console.log(`${mode}: peak over rest ${(r.peakExtra / 2 ** 20).toFixed(1)} MiB, bound ${(bound / 2 ** 20).toFixed(1)} MiB, all kept ${(keptAll / 2 ** 20).toFixed(1)} MiB`);
+      const mib = (v: number): string => (v / 2 ** 20).toFixed(1);
+      console.log(`${mode}: peak over rest ${mib(r.peakExtra)} MiB, bound ${mib(bound)} (G saved ${mib(savedG)} x 6, D ${mib(r.D.saved)} x 2, largest ${mib(r.G.largest)}, param ${mib(r.biggestParam)}), all kept ${mib(keptAll)} MiB`);
       expect(r.peakExtra).toBeLessThanOrEqual(bound);
       expect(r.peakExtra).toBeLessThan(keptAll);
       if (mode === 'residual') expect(r.G.savedRecomputed).toBeLessThan(r.G.saved);
     }
-  }, 120_000);
+  }, 600_000);
 
   it('gives back all it takes: live tensors and bytes after a step equal those after the step before', async () => {
     const r = await stepPeak('residual');
@@ -113,5 +115,5 @@ describe('the training step', () => {
     expect(r.after.liveBytes).toBe(r.before.liveBytes);
     // the heap did not grow on the third step: freed blocks were reused
     expect(r.third.backends.wasm!.reservedBytes).toBe(r.after.backends.wasm!.reservedBytes);
-  }, 120_000);
+  }, 600_000);
 });
