@@ -20,6 +20,13 @@ async function bits(tensors: (Tensor | null)[]): Promise<Uint32Array[]> {
   return out;
 }
 
+/** Index of the first differing element, -1 when a and b are equal bit for bit (toEqual on millions of elements is slow). */
+function firstDifference(a: Uint32Array, b: Uint32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
 async function trainTwoSteps(recompute: 'residual' | 'none') {
   const t = new CycleGANTrainer(engine, { imgHeight: 32, imgWidth: 32, nResidualBlocks: 2, batchSize: 1, nEpochs: 1, decayEpoch: 0, seed: 5, recompute });
   const losses = [];
@@ -47,8 +54,8 @@ describe('recomputing the residual blocks in backward', () => {
     expect(recomputed.flags).toEqual([true, true]);
     expect(recomputed.losses).toEqual(kept.losses);
     expect(recomputed.state.length).toBe(kept.state.length);
-    recomputed.state.forEach((s, i) => expect(s).toEqual(kept.state[i]));
-    recomputed.moments.forEach((s, i) => expect(s).toEqual(kept.moments[i]));
+    expect(recomputed.state.map((s, i) => firstDifference(s, kept.state[i])).filter((d) => d !== -1)).toEqual([]);
+    expect(recomputed.moments.map((s, i) => firstDifference(s, kept.moments[i])).filter((d) => d !== -1)).toEqual([]);
   }, 600_000);
 
   it('a block alone: same output, input gradient and parameter gradients, also accumulating into existing .grad', async () => {
@@ -73,7 +80,7 @@ describe('recomputing the residual blocks in backward', () => {
     };
     const kept = await run(false);
     const recomputed = await run(true);
-    recomputed.forEach((s, i) => expect(s).toEqual(kept[i]));
+    expect(recomputed.map((s, i) => firstDifference(s, kept[i]))).toEqual(kept.map(() => -1));
     block.dispose();
   });
 
@@ -84,7 +91,7 @@ describe('recomputing the residual blocks in backward', () => {
     expect(recomputeResiduals('auto', 4, 128, 128, 9)).toBe(true);
     expect(recomputeResiduals('none', 8, 512, 512, 9)).toBe(false);
     expect(recomputeResiduals('residual', 1, 32, 32, 1)).toBe(true);
-    const t = new CycleGANTrainer(engine, { nResidualBlocks: 1 });
+    const t = new CycleGANTrainer(engine); // the reference's defaults: 256x256, 9 blocks, batch 1
     expect((t.G_BA.modules().find((m) => m instanceof ResidualBlock) as ResidualBlock).recompute).toBe(true);
     t.dispose();
     expect(() => new CycleGANTrainer(engine, { recompute: 'yes' as never })).toThrow(AttributeError);
