@@ -1,7 +1,7 @@
 // `npm run bench`: the whole benchmark in one run on one machine (GitHub issue #8).
 //
 //   node bench/run.mjs [--quick | --full | --preset test] [--filter TEXT | TEXT] [--no-peers]
-//                      [--no-webgpu] [--no-ops] [--no-e2e] [--threads N] [--out DIR] [--chart PATH]
+//                      [--no-webgpu] [--no-ops] [--no-e2e] [--no-memory] [--threads N] [--out DIR] [--chart PATH]
 //
 // 1. ceilings: WASM SIMD mul+add rate on one core and on all cores; the GPU adapter's FP32 rate;
 // 2. the engine on WASM (1 thread; all cores when the engine has threads) and on WebGPU: every
@@ -9,7 +9,10 @@
 //    one training step, each with its dispatch report;
 // 3. peers, same shapes, same weights, same thread counts: TF.js WASM, ONNX Runtime Web WASM,
 //    PyTorch CPU (bench/peers/);
-// 4. the tables, bench/results/<date>-<machine>.json and the SVG chart.
+// 4. the peak WebAssembly memory per training step (batch 1, 9 blocks) at 64, 128 and 256,
+//    with the sample grid and checkpoint after it, each size in a process of its own
+//    (bench/lib/memory_run.mjs; alone: node bench/memory_step.mjs); results.memory;
+// 5. the tables, bench/results/<date>-<machine>.json and the SVG chart.
 // The default (quick) preset is sized to finish in about 12 minutes on a 2-core machine.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -26,6 +29,7 @@ import { softwareGpuPlanner } from './lib/budget.mjs';
 import { machineInfo, machineSlug, softwareInfo } from './lib/machine.mjs';
 import { blanks, derive, formatTable, tableRows } from './lib/report.mjs';
 import { chartSvg } from './lib/chart.mjs';
+import { measureMemoryCases } from './lib/memory_run.mjs';
 import { weightSource } from './peers/weights.mjs';
 import { writeSafetensorsFile } from './peers/safetensors.mjs';
 
@@ -76,6 +80,7 @@ const results = {
   cases: caseMeta,
   results: {},
   dispatch: {},
+  memory: null,
   notes: [],
 };
 const addRunner = (key, label, extra) => {
@@ -103,7 +108,7 @@ function deriveAll() {
 // Written after every phase, so a run cut short (the GPU machine's time limit) keeps what it has.
 // A run that left something out (a filter, --no-*) is named "-partial" (git-ignored), so it never
 // overwrites a complete run's file.
-const partial = Boolean(filter) || ['--no-ops', '--no-e2e', '--no-webgpu', '--no-peers'].some(flag);
+const partial = Boolean(filter) || ['--no-ops', '--no-e2e', '--no-webgpu', '--no-peers', '--no-memory'].some(flag);
 const name = () => `${results.date.slice(0, 10)}-${machineSlug(results.machine, results.gpuAdapter)}${preset.name === 'quick' ? '' : `-${preset.name}`}${partial ? '-partial' : ''}`;
 let jsonPath;
 let svgPath;
@@ -339,6 +344,12 @@ if (flag('--wasm-threads-last')) {
   await relaxedRun();
 }
 
+// ------------------------------------------------------------------ memory of the training step
+if (!flag('--no-memory') && preset.memory.length) {
+  results.memory = await measureMemoryCases({ sizes: preset.memory.map(([size, blocks]) => ({ size, blocks })), steps: 2, log });
+  save();
+}
+
 // ------------------------------------------------------------------ output
 // The ceilings once more, now that the machine may be quieter: a ceiling is the best the
 // machine did, so the higher of the two measurements counts (both are kept).
@@ -378,6 +389,14 @@ console.log(formatTable(tableRows(results, 'e2e', ratios)));
 for (const [key, d] of Object.entries(results.dispatch)) {
   for (const [id, rep] of Object.entries(d)) {
     console.log(`dispatch ${key} | ${id}: ${rep.calls.webgpu} kernel calls on WebGPU, ${rep.calls.wasm} on WASM, ${rep.bytesMoved} bytes moved between them`);
+  }
+}
+if (results.memory) {
+  console.log('Peak WebAssembly memory per training step (batch 1; heap size after each phase, MiB):');
+  for (const m of results.memory.cases) {
+    const label = `  ${m.blocks} blocks @${m.size}`.padEnd(20);
+    if (m.error) console.log(`${label} error: ${m.error}`);
+    else console.log(`${label} ${m.steps.map((s) => `${s.phase} ${s.heapMiB}`).join(', ')}, sample grid ${m.sample.heapMiB}, checkpoint ${m.checkpoint.heapMiB}; peak live ${m.checkpoint.peakLiveMiB}`);
   }
 }
 for (const n of results.notes) console.log(`note: ${n}`);

@@ -113,8 +113,10 @@ export function runBackward(engine: Engine, root: Tensor, gradient: Tensor | und
       for (const gi of inputGrads) if (gi && gi !== g && !stored.has(gi)) gi.dispose();
       g.dispose();
       if (!retainGraph) {
+        // What the rule saved is freed as soon as it ran, so activations go as backward passes.
         node.released = true;
         for (const o of node.owned) o.dispose();
+        node.owned.length = 0;
       }
     }
   });

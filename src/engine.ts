@@ -344,6 +344,11 @@ export class Engine {
     return { liveTensors: this.live.size, liveBytes, backends };
   }
 
+  /** Starts the backends' high-water marks (memory().backends.*.peakLiveBytes) at what is live now. */
+  resetPeakMemory(): void {
+    for (const b of this.backends.values()) b.resetPeak?.();
+  }
+
   /**
    * Per kernel, how many calls ran on each backend, the bytes moved between backends and the
    * reasons of WASM fallbacks; which backend is active and why; the device loss, if any.
@@ -449,8 +454,47 @@ export class Engine {
   ): void {
     // Owned tensors live as long as the node, not as long as the enclosing tidy().
     for (const t of owned) this.scopes.remove(t);
-    out.gradFn = { op, inputs, backward, owned, released: false };
+    // The node is held by its output and by the nodes of later ops that take that output as
+    // an input, so an intermediate's tensor can be disposed while the graph still needs it.
+    for (const t of inputs) if (t?.gradFn) t.gradFn.refs++;
+    out.gradFn = { op, inputs, backward, owned, released: false, refs: 1 };
     out.requiresGrad = true;
+  }
+
+  /**
+   * A view of t that a backward rule reads instead of t (put it in recordGrad's `owned`): it
+   * keeps t's values alive for as long as the node, whoever disposes t. @internal
+   */
+  _save(t: Tensor): Tensor {
+    t.assertAlive('save for backward', 'tensor');
+    return this._view(t, t.shape, false);
+  }
+
+  /**
+   * Drops one hold on a node; a node nobody holds frees what it saved and drops its holds
+   * on its inputs' nodes (iteratively: a generator's graph is hundreds of nodes deep). @internal
+   */
+  _dropNode(node: GradNode): void {
+    const stack = [node];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (--n.refs > 0) continue;
+      n.released = true;
+      for (const t of n.owned) t.dispose();
+      n.owned.length = 0;
+      for (const t of n.inputs) if (t?.gradFn) stack.push(t.gradFn);
+    }
+  }
+
+  /** Runs fn with gradient recording on, also inside noGrad() (recomputation in backward). @internal */
+  _withGrad<T>(fn: () => T): T {
+    const depth = this.noGradDepth;
+    this.noGradDepth = 0;
+    try {
+      return fn();
+    } finally {
+      this.noGradDepth = depth;
+    }
   }
 
   /** @internal */

@@ -20,9 +20,16 @@ export interface GradNode {
   readonly inputs: readonly (Tensor | null)[];
   /** Returns one gradient per input (null where none); runs with grad recording off. */
   readonly backward: (dy: Tensor) => (Tensor | null)[];
-  /** Tensors only the backward needs (e.g. saved statistics); freed with the node. */
+  /**
+   * Tensors only the backward needs: saved statistics, and views of the inputs or output
+   * whose values the rule reads (engine._save), so that those survive their tensors' dispose().
+   * Freed when backward has run through the node (unless retainGraph) or when nothing holds it.
+   */
   readonly owned: Tensor[];
+  /** The saved tensors were freed: backward cannot run through this node again. */
   released: boolean;
+  /** Holds on the node: its output tensor (until disposed) and each node that takes that output. */
+  refs: number;
 }
 
 export class Tensor {
@@ -122,14 +129,16 @@ export class Tensor {
     this.grad = null;
   }
 
-  /** Frees the tensor's storage (when no view still shares it). Calling twice is harmless. */
+  /**
+   * Frees the tensor's storage, when no view and no backward rule that saved it still shares
+   * it. Calling twice is harmless.
+   */
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
     this.engine._release(this);
-    if (this.gradFn) {
-      for (const t of this.gradFn.owned) t.dispose();
-    }
+    // The node lives on while later nodes of the graph take this tensor as an input.
+    if (this.gradFn) this.engine._dropNode(this.gradFn);
   }
 
   toString(): string {

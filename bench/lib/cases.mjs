@@ -108,6 +108,12 @@ export function e2eCases({ generator = [[256, 9], [128, 6]], discriminator = [25
   return list;
 }
 
+/**
+ * Sizes of the memory measurement (bench/lib/memory_step.mjs): [image size, residual blocks],
+ * the reference's 9 blocks at every size so that only the activations change.
+ */
+const MEMORY_SIZES = [[64, 9], [128, 9], [256, 9]];
+
 /** The presets: `quick` is the default of `npm run bench`, `test` is the tiny one of the tests. */
 export function preset(name) {
   if (name === 'test') {
@@ -117,6 +123,7 @@ export function preset(name) {
       samples: { minSamples: 1, maxTime: 0.05 },
       e2eSamples: { minSamples: 1, maxTime: 0.05 },
       onceAbove: Infinity,
+      memory: [[32, 1]],
     };
   }
   if (name === 'device') {
@@ -126,6 +133,7 @@ export function preset(name) {
       samples: { minSamples: 3, maxTime: 0.2 },
       e2eSamples: { minSamples: 2, maxTime: 0.3 },
       onceAbove: 3,
+      memory: [],
     };
   }
   if (name === 'full') {
@@ -134,6 +142,7 @@ export function preset(name) {
       samples: { minSamples: 5, maxTime: 3 },
       e2eSamples: { minSamples: 3, maxTime: 10 },
       onceAbove: Infinity,
+      memory: MEMORY_SIZES,
     };
   }
   return {
@@ -141,5 +150,6 @@ export function preset(name) {
     samples: { minSamples: 2, maxTime: 0.3 },
     e2eSamples: { minSamples: 2, maxTime: 0.5 },
     onceAbove: 5,
+    memory: MEMORY_SIZES,
   };
 }

@@ -17,6 +17,8 @@ export interface BackendMemory {
   pooledBytes: number;
   /** total bytes the backend has reserved (heap size, device buffers) */
   reservedBytes: number;
+  /** the most bytes live at once since the backend started (WASM: the allocator's high-water mark) */
+  peakLiveBytes?: number;
 }
 
 export interface Backend<S extends Storage = Storage> {
@@ -31,6 +33,8 @@ export interface Backend<S extends Storage = Storage> {
   /** Synchronous read; backends that cannot (WebGPU) return null. */
   readSync(storage: S): Float32Array | null;
   memory(): BackendMemory;
+  /** Starts the high-water mark of live bytes at what is live now (where the backend keeps one). */
+  resetPeak?(): void;
   dispose(): void;
 }
 

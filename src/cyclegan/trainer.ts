@@ -14,6 +14,7 @@ import { Adam } from '../optim/adam.js';
 import { LambdaLR, LambdaLRScheduler } from '../optim/lambda_lr.js';
 import { Discriminator } from './discriminator.js';
 import { GeneratorResNet } from './generator.js';
+import { recomputeResiduals, setResidualRecompute } from './residual_block.js';
 import { initWeightsNormal } from './init_weights.js';
 import { average, discriminatorLoss, generatorLosses } from './losses.js';
 import { resolveOptions, type CycleGANOptions, type ResolvedCycleGANOptions } from './options.js';
@@ -90,6 +91,7 @@ export class CycleGANTrainer {
     this.G_BA = new GeneratorResNet(engine, inputShape, o.nResidualBlocks);
     this.D_A = new Discriminator(engine, inputShape);
     this.D_B = new Discriminator(engine, inputShape);
+    for (const G of [this.G_AB, this.G_BA]) setResidualRecompute(G, recomputeResiduals(o.recompute, o.batchSize, o.imgHeight, o.imgWidth, o.nResidualBlocks));
     NETWORK_NAMES.forEach((name, k) => initWeightsNormal(networkOf(this, name), { seed: splitmix32(o.seed, k + 1) }));
 
     const adam = { lr: o.lr, betas: [o.b1, o.b2] as [number, number], eps: 1e-8 };

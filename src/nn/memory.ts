@@ -3,10 +3,12 @@ import type { Tensor } from '../tensor.js';
 
 /**
  * Disposes `used`, an intermediate a module made and has just fed into the op or layer that
- * produced `result`, when nothing can need it any more: `result` is not part of an autograd
- * graph (so no backward node holds `used`) and is not `used` itself. Tensors that views share
- * keep their storage alive through the view's reference.
+ * produced `result`: nobody outside the module holds it. This is safe with autograd on too:
+ * an op whose backward reads a value saves a view of it (engine._save), and a tensor's graph
+ * node lives on while later nodes take it as an input, so only what backward needs stays
+ * allocated (a conv's input, an InstanceNorm's input, a ReLU's output), and the rest (an
+ * InstanceNorm's output, a residual block's sum) is freed at once.
  */
 export function releaseIntermediate(used: Tensor, result: Tensor): void {
-  if (used !== result && !result.requiresGrad) used.dispose();
+  if (used !== result) used.dispose();
 }

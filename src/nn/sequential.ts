@@ -41,10 +41,9 @@ export class Sequential extends Module implements Iterable<Module> {
   }
 
   /**
-   * Runs the children in order. Intermediate results that no autograd graph holds (under
-   * noGrad, or when nothing requires grad) are freed as soon as the next layer has used them,
-   * which keeps inference memory to about two activations; with grad on they are kept for
-   * backward (wrap the step in engine.tidy() to free them after).
+   * Runs the children in order. Each intermediate result is disposed as soon as the next layer
+   * has used it: under noGrad that keeps inference memory to about two activations; with grad
+   * on, what a backward rule needs survives as the rule's saved view (see nn/memory.ts).
    */
   forward(x: Tensor): Tensor {
     let h = x;

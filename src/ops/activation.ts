@@ -7,7 +7,10 @@ export function relu(x: Tensor): Tensor {
   const e = x.engine;
   const [y] = e.runKernel('relu', 'relu', [x], [x.shape], { n: x.size });
   if (e.needsGrad(x)) {
-    e.recordGrad(y, 'relu', [x], (dy) => e.runKernel('relu backward', 'reluGrad', [dy, x], [x.shape], { n: x.size }));
+    // Saves the output, not the input: y > 0 exactly where x > 0, and y is what the next layer
+    // (a conv) saves anyway, so x can be freed as soon as it is consumed.
+    const ys = e._save(y);
+    e.recordGrad(y, 'relu', [x], (dy) => e.runKernel('relu backward', 'reluGrad', [dy, ys], [x.shape], { n: x.size }), [ys]);
   }
   return y;
 }
@@ -19,9 +22,12 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   const attrs = { n: x.size, negativeSlope };
   const [y] = e.runKernel('leakyRelu', 'leakyRelu', [x], [x.shape], attrs);
   if (e.needsGrad(x)) {
+    // With a slope >= 0, y > 0 exactly where x > 0 (as relu): the output is saved, which the
+    // next conv shares; a negative slope flips signs, so then the input is.
+    const saved = e._save(negativeSlope >= 0 ? y : x);
     e.recordGrad(y, 'leakyRelu', [x], (dy) =>
-      e.runKernel('leakyRelu backward', 'leakyReluGrad', [dy, x], [x.shape], attrs),
-    );
+      e.runKernel('leakyRelu backward', 'leakyReluGrad', [dy, saved], [x.shape], attrs),
+    [saved]);
   }
   return y;
 }
@@ -32,7 +38,8 @@ export function tanh(x: Tensor): Tensor {
   const [y] = e.runKernel('tanh', 'tanh', [x], [x.shape], { n: x.size });
   if (e.needsGrad(x)) {
     // Saves the output, as PyTorch does: d tanh = 1 - y^2.
-    e.recordGrad(y, 'tanh', [x], (dy) => e.runKernel('tanh backward', 'tanhGrad', [dy, y], [x.shape], { n: x.size }));
+    const ys = e._save(y);
+    e.recordGrad(y, 'tanh', [x], (dy) => e.runKernel('tanh backward', 'tanhGrad', [dy, ys], [x.shape], { n: x.size }), [ys]);
   }
   return y;
 }

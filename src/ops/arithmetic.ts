@@ -55,20 +55,23 @@ function binary(op: BinaryKernel, a: Operand, b: Operand): Tensor {
   const { shape, attrs } = broadcastPlan(op, ta, tb);
   const [y] = e.runKernel(op, op, [ta, tb], [shape], attrs);
   if (e.needsGrad(ta, tb)) {
+    // Only mul reads its inputs' values in backward: it saves views of them.
+    const saved = op === 'mul' ? [e._save(ta), e._save(tb)] : [];
+    const [sa, sb] = saved;
     e.recordGrad(y, op, [ta, tb], (dy) => {
       const bw = `${op} backward`;
       let da: Tensor | null = null;
       let db: Tensor | null = null;
       if (ta.requiresGrad) {
         // d(a+b)/da = d(a-b)/da = 1; d(a*b)/da = b.
-        const g = op === 'mul' ? e.runKernel(bw, 'mul', [dy, tb], [shape], { ...attrs, broadcastA: false })[0] : dy;
+        const g = op === 'mul' ? e.runKernel(bw, 'mul', [dy, sb], [shape], { ...attrs, broadcastA: false })[0] : dy;
         da = reduceTo(e, bw, g, ta.shape, attrs.broadcastA, g !== dy);
       }
       if (tb.requiresGrad) {
         let g: Tensor;
         let fresh = false;
         if (op === 'mul') {
-          g = e.runKernel(bw, 'mul', [dy, ta], [shape], { n: attrs.n, broadcastA: false, broadcastB: attrs.broadcastA })[0];
+          g = e.runKernel(bw, 'mul', [dy, sa], [shape], { n: attrs.n, broadcastA: false, broadcastB: attrs.broadcastA })[0];
           fresh = true;
         } else if (op === 'sub' && !attrs.broadcastB) {
           g = scaleKernel(e, bw, dy, -1);
@@ -85,7 +88,7 @@ function binary(op: BinaryKernel, a: Operand, b: Operand): Tensor {
         }
       }
       return [da, db];
-    });
+    }, saved);
   }
   return y;
 }

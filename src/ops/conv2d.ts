@@ -64,18 +64,19 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       ? e.runKernel(op, 'conv2dWinograd', [x, weight, b], [[n, cOut, oh, ow]], { ...g, hasBias: b !== null, tile })
       : e.runKernel(op, 'conv2d', [x, weight, b], [[n, cOut, oh, ow]], { ...g, hasBias: b !== null });
   if (e.needsGrad(x, weight, b)) {
-    // Saves x and weight (not copies): each gradient needs the other input.
+    // Saves x and weight (views, not copies): each gradient needs the other input.
+    const [xs, ws] = [e._save(x), e._save(weight)];
     const gradInput = (dy: Tensor): Tensor =>
       winogradPays(g, true) && e._hasKernel('conv2dGradInputWinograd')
-        ? e.runKernel('conv2d backward', 'conv2dGradInputWinograd', [dy, weight], [x.shape], { ...g, tile })[0]
-        : e.runKernel('conv2d backward', 'conv2dGradInput', [dy, weight], [x.shape], g)[0];
+        ? e.runKernel('conv2d backward', 'conv2dGradInputWinograd', [dy, ws], [x.shape], { ...g, tile })[0]
+        : e.runKernel('conv2d backward', 'conv2dGradInput', [dy, ws], [x.shape], g)[0];
     e.recordGrad(y, op, [x, weight, b], (dy) => [
       x.requiresGrad ? gradInput(dy) : null,
-      weight.requiresGrad ? e.runKernel('conv2d backward', 'conv2dGradWeight', [dy, x], [weight.shape], g)[0] : null,
+      weight.requiresGrad ? e.runKernel('conv2d backward', 'conv2dGradWeight', [dy, xs], [weight.shape], g)[0] : null,
       b?.requiresGrad
         ? e.runKernel('conv2d backward', 'conv2dGradBias', [dy], [b.shape], { n, c: cOut, hw: oh * ow })[0]
         : null,
-    ]);
+    ], [xs, ws]);
   }
   return y;
 }

@@ -75,11 +75,12 @@ export function convTranspose2d(
   const [y] = e.runKernel(op, 'convTranspose2d', [x, weight, b], [[n, cOut, oh, ow]], { ...g, hasBias: b !== null });
   if (e.needsGrad(x, weight, b)) {
     const back = `${op} backward`;
+    const [xs, ws] = [e._save(x), e._save(weight)];
     e.recordGrad(y, op, [x, weight, b], (dy) => [
-      x.requiresGrad ? e.runKernel(back, 'convTranspose2dGradInput', [dy, weight], [x.shape], g)[0] : null,
-      weight.requiresGrad ? e.runKernel(back, 'convTranspose2dGradWeight', [dy, x], [weight.shape], g)[0] : null,
+      x.requiresGrad ? e.runKernel(back, 'convTranspose2dGradInput', [dy, ws], [x.shape], g)[0] : null,
+      weight.requiresGrad ? e.runKernel(back, 'convTranspose2dGradWeight', [dy, xs], [weight.shape], g)[0] : null,
       b?.requiresGrad ? e.runKernel(back, 'conv2dGradBias', [dy], [b.shape], { n, c: cOut, hw: oh * ow })[0] : null,
-    ]);
+    ], [xs, ws]);
   }
   return y;
 }

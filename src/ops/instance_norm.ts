@@ -51,6 +51,9 @@ export function instanceNorm2d(x: Tensor, options: InstanceNormOptions = {}): Te
     invStd.dispose();
     return y;
   }
+  // The backward reads x and the weight: views saved with the statistics.
+  const xs = e._save(x);
+  const ws = weight ? e._save(weight) : null;
   e.recordGrad(
     y,
     op,
@@ -63,13 +66,13 @@ export function instanceNorm2d(x: Tensor, options: InstanceNormOptions = {}): Te
       const [dx, dw, db] = e.runKernel(
         `${op} backward`,
         'instanceNorm2dGrad',
-        [dy, x, mean, invStd, weight],
+        [dy, xs, mean, invStd, ws],
         [wantDx ? x.shape : null, wantDw ? [c] : null, wantDb ? [c] : null],
         { n, c, hw, affine },
       );
       return [dx, dw, db];
     },
-    [mean, invStd],
+    ws ? [mean, invStd, xs, ws] : [mean, invStd, xs],
   );
   return y;
 }

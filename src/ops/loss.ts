@@ -28,12 +28,13 @@ function loss(
   const n = input.size;
   const [y] = e.runKernel(op, op, [input, target], [[]], { n });
   if (e.needsGrad(input, target)) {
+    const [is, ts] = [e._save(input), e._save(target)];
     e.recordGrad(y, op, [input, target], (dy) => {
       const bw = `${op} backward`;
-      const di = input.requiresGrad ? e.runKernel(bw, gradKernel, [input, target, dy], [input.shape], { n })[0] : null;
-      const dt = target.requiresGrad ? e.runKernel(bw, gradKernel, [target, input, dy], [input.shape], { n })[0] : null;
+      const di = input.requiresGrad ? e.runKernel(bw, gradKernel, [is, ts, dy], [input.shape], { n })[0] : null;
+      const dt = target.requiresGrad ? e.runKernel(bw, gradKernel, [ts, is, dy], [input.shape], { n })[0] : null;
       return [di, dt];
-    });
+    }, [is, ts]);
   }
   return y;
 }

@@ -54,11 +54,14 @@ export function upsampleConv2d(x: Tensor, weight: Tensor, bias: Tensor | null = 
   const a: UpsampleConvAttrs = { n, cIn, h, w, cOut };
   const [y] = e.runKernel(op, 'upsampleConv2d', [x, weight, b], [[n, cOut, 2 * h, 2 * w]], { ...a, hasBias: b !== null });
   if (e.needsGrad(x, weight, b)) {
+    // Saves x and weight (views, not copies): each gradient needs the other input, and a
+    // Sequential frees its intermediates once the next layer has run.
+    const [xs, ws] = [e._save(x), e._save(weight)];
     e.recordGrad(y, op, [x, weight, b], (dy) => [
-      x.requiresGrad ? e.runKernel(`${op} backward`, 'upsampleConv2dGradInput', [dy, weight], [x.shape], a)[0] : null,
-      weight.requiresGrad ? e.runKernel(`${op} backward`, 'upsampleConv2dGradWeight', [dy, x], [weight.shape], a)[0] : null,
+      x.requiresGrad ? e.runKernel(`${op} backward`, 'upsampleConv2dGradInput', [dy, ws], [x.shape], a)[0] : null,
+      weight.requiresGrad ? e.runKernel(`${op} backward`, 'upsampleConv2dGradWeight', [dy, xs], [weight.shape], a)[0] : null,
       b?.requiresGrad ? e.runKernel(`${op} backward`, 'conv2dGradBias', [dy], [b.shape], { n, c: cOut, hw: 4 * h * w })[0] : null,
-    ]);
+    ], [xs, ws]);
   }
   return y;
 }

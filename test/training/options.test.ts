@@ -23,6 +23,7 @@ describe('CycleGAN options', () => {
       lambdaId: 5.0,
       bufferSize: 50,
       seed: 0,
+      recompute: 'auto',
     });
     expect(Object.isFrozen(DEFAULT_OPTIONS)).toBe(true);
   });

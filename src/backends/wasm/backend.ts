@@ -142,7 +142,12 @@ export class WasmBackend implements Backend<WasmStorage> {
       liveBytes: this.allocator.liveBytes,
       pooledBytes: this.allocator.pooledBytes,
       reservedBytes: this.allocator.heapBytes,
+      peakLiveBytes: this.allocator.peakLiveBytes,
     };
+  }
+
+  resetPeak(): void {
+    this.allocator.resetPeak();
   }
 
   /** Ends the kernel threads; the memory goes with the engine. */
