@@ -35,7 +35,7 @@ interface Handle {
 
 type NodeWorkerCtor = new (
   src: string,
-  opts: { eval: true; workerData: unknown; execArgv: string[] },
+  opts: { eval: true; workerData: unknown },
 ) => Handle & { unref(): void; once(ev: string, fn: (v: unknown) => void): void };
 
 const dynamicImport = (name: string): Promise<unknown> => import(/* @vite-ignore */ name);
@@ -43,12 +43,6 @@ const dynamicImport = (name: string): Promise<unknown> => import(/* @vite-ignore
 function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof p?.versions?.node === 'string';
-}
-
-/** The Node process's execArgv (empty elsewhere). */
-function nodeExecArgv(): string[] {
-  const p = (globalThis as { process?: { execArgv?: string[] } }).process;
-  return Array.isArray(p?.execArgv) ? p.execArgv : [];
 }
 
 /** Why kernel threads cannot run here, or null when they can. */
@@ -122,10 +116,7 @@ export class ThreadPool {
         const data = { module, memory, ctl: ctlPtr, claim: claimCounterAddress(ctlPtr), names: [...names], index };
         if (isNode()) {
           const { Worker } = (await dynamicImport('node:worker_threads')) as { Worker: NodeWorkerCtor };
-          // The source is CommonJS; a parent run as `node --input-type=module` would pass that
-          // flag on (workers inherit execArgv) and make it an ES module where require is undefined.
-          const execArgv = nodeExecArgv().filter((a) => !a.startsWith('--input-type'));
-          const w = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData: data, execArgv });
+          const w = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData: data });
           // A pool must never keep the process alive: idle workers sit in Atomics.wait.
           w.unref();
           workers.push(w);
