@@ -118,6 +118,7 @@ export class Engine {
   private readonly stats = new DispatchStats();
   private readonly loss = new LossState();
   private rngCounter = 0;
+  private trainingForwardDepth = 0;
   private disposed = false;
 
   /** @internal use createEngine() */
@@ -327,6 +328,26 @@ export class Engine {
   /** True unless inside noGrad(). */
   get gradEnabled(): boolean {
     return this.noGradDepth === 0;
+  }
+
+  /**
+   * noGrad() for a forward that is part of a training pass and is recomputed with recording on
+   * in backward (the residual blocks' recompute option): kernels whose arithmetic depends on
+   * whether gradients are recorded (the Winograd tile, src/ops/conv2d_algorithm.ts) choose
+   * as if they were, so the recomputation gives the very values the forward gave. @internal
+   */
+  _noGradInTraining<T>(fn: () => T): T {
+    this.trainingForwardDepth++;
+    try {
+      return this.noGrad(fn);
+    } finally {
+      this.trainingForwardDepth--;
+    }
+  }
+
+  /** True when gradients are recorded, or inside _noGradInTraining(). @internal */
+  _trainingNumerics(...inputs: readonly (Tensor | null | undefined)[]): boolean {
+    return this.trainingForwardDepth > 0 || this.needsGrad(...inputs);
   }
 
   // ------------------------------------------------------------------ statistics

@@ -76,7 +76,7 @@ export class ResidualBlock extends Module {
   /** x + block(x) with one graph node that saves only x and recomputes the block in backward. */
   private forwardRecomputed(x: Tensor, params: Tensor[]): Tensor {
     const e = x.engine;
-    const out = e.noGrad(() => this.sum(x));
+    const out = e._noGradInTraining(() => this.sum(x));
     const xs = e._save(x);
     e.recordGrad(out, 'residualBlock (recomputed)', [x, ...params], (dy) => this.backwardRecomputed(xs, x.requiresGrad, params, dy), [xs]);
     return out;

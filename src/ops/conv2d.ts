@@ -58,7 +58,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
 
   // Where gradients are recorded (training) Winograd runs as F(2x2, 3x3), elsewhere (inference)
   // as F(4x4, 3x3): see conv2d_algorithm.ts for why.
-  const tile = winogradTile(e.needsGrad(x, weight, b));
+  const tile = winogradTile(e._trainingNumerics(x, weight, b));
   const [y] =
     winogradPays(g, false) && e._hasKernel('conv2dWinograd')
       ? e.runKernel(op, 'conv2dWinograd', [x, weight, b], [[n, cOut, oh, ow]], { ...g, hasBias: b !== null, tile })

@@ -115,7 +115,10 @@ describe('GeneratorResNet runs its Upsample + Conv2d pairs fused', () => {
         for (const layer of g.model) h = layer.forward(h);
         return h;
       }).dataSync();
-      expect(maxRel(fused, plain)).toBeLessThan(1e-5);
+      // The children one by one run the upsampling convs as Winograd F(4x4, 3x3) under noGrad
+      // (src/ops/conv2d_algorithm.ts), whose own error is about 1.6e-5 of the largest output
+      // (docs/design.md): the two routes agree to the op tolerance, not to rounding.
+      expect(maxRel(fused, plain)).toBeLessThan(1e-4);
       const before = e.dispatchReport().kernels.upsampleConv2d?.wasm ?? 0;
       e.noGrad(() => g.forward(x)).dispose();
       expect((e.dispatchReport().kernels.upsampleConv2d?.wasm ?? 0) - before).toBe(2);
