@@ -74,6 +74,8 @@ export class CycleGANTrainer {
   private disposed = false;
   /** A step's synchronous part (or its abort check) is running. */
   private busy = false;
+  /** Settles when the running step ends (its state updated or abandoned); null between steps. */
+  private stepEnded: Promise<void> | null = null;
   /** A fit() holds the trainer: steps, epochs and state loads go through it only. */
   private fitting = false;
 
@@ -192,6 +194,8 @@ export class CycleGANTrainer {
     const targetShape = [realA.shape[0], ...this.D_A.outputShape];
     const nets = { G_AB: this.G_AB, G_BA: this.G_BA, D_A: this.D_A, D_B: this.D_B };
     this.busy = true;
+    let endStep = (): void => {};
+    this.stepEnded = new Promise<void>((resolve) => (endStep = resolve));
     let g: { fakeA: Tensor; fakeB: Tensor; losses: Tensor } | null = null;
     let lossDA: Tensor | null = null;
     let lossDB: Tensor | null = null;
@@ -241,6 +245,8 @@ export class CycleGANTrainer {
       lossDA?.dispose();
       lossDB?.dispose();
       this.busy = false;
+      this.stepEnded = null;
+      endStep();
     }
     // The state is updated: from here on the step counts, whatever the signal says.
     this.run.steps += 1;
@@ -317,6 +323,7 @@ export class CycleGANTrainer {
    * shape, which the caller disposes.
    */
   async translate(image: Tensor, direction: Direction, options: TranslateOptions = {}): Promise<Tensor> {
+    await this.betweenSteps();
     this.assertUsable('translate');
     if (direction !== 'AtoB' && direction !== 'BtoA') {
       throw new AttributeError('CycleGANTrainer.translate', 'direction', "'AtoB' or 'BtoA'", JSON.stringify(direction));
@@ -335,6 +342,7 @@ export class CycleGANTrainer {
    * fake A, each laid out by make_grid(nrow=5, normalize=True); RGBA pixels.
    */
   async sampleImages(realA: Tensor, realB: Tensor): Promise<RgbaImage> {
+    await this.betweenSteps();
     this.assertUsable('sampleImages');
     this.checkBatch('sampleImages', 'realA', realA, false);
     this.checkBatch('sampleImages', 'realB', realB, false);
@@ -361,13 +369,13 @@ export class CycleGANTrainer {
 
   /** The whole training state as plain values (weights and moments read from the backend). */
   async trainingState(): Promise<TrainingState> {
+    await this.betweenSteps();
     this.assertUsable('checkpoint');
     return captureState(this, this.run);
   }
 
   /** The checkpoint as safetensors bytes (for browsers: store them in IndexedDB, download them, ...). */
   async checkpointBytes(): Promise<Uint8Array> {
-    if (this.busy) throw new TrainerBusyError('checkpointBytes', 'step');
     return encodeCheckpoint(await this.trainingState());
   }
 
@@ -412,6 +420,15 @@ export class CycleGANTrainer {
   }
 
   // ------------------------------------------------------------------------- checks
+
+  /**
+   * Reading calls wait for a running step to end: a step lets the event loop run once (to see
+   * its abort signal), and a call that arrives then (a worker's message, a timer) is served
+   * right after the step, between steps, as it always was.
+   */
+  private async betweenSteps(): Promise<void> {
+    while (this.stepEnded) await this.stepEnded;
+  }
 
   /** For calls that read the model: allowed between the steps of a running fit(). */
   private assertUsable(what: string): void {

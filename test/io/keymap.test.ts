@@ -116,7 +116,7 @@ describe('saveWeights / loadModel round trip here', () => {
       back.dispose();
       net.dispose();
     }
-  });
+  }, 600_000); // every network built, saved and loaded: minutes on a loaded 2-core CI machine
 
   it('F16 files load widened, within half precision of the original', async () => {
     const net = new NLayerDiscriminator(engine, { inputNc: 3, ndf: 4, nLayers: 1 });

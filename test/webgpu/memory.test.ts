@@ -78,5 +78,5 @@ suite('WebGPU memory', () => {
       t.zeroGrad();
       t.dispose();
     }
-  });
+  }, 600_000); // 200 steps on SwiftShader: minutes on a loaded 2-core CI machine
 });
