@@ -15,7 +15,11 @@
 // Tried at 300 steps without a visible gain (A->B stripes measure; the committed run: 30%):
 // lambda_cyc 5 with lambda_id 0 (6%; with lr 0.001, 17%); an 8-pixel stripe period (37%;
 // with lambda_cyc 5 and lambda_id 0, 42%; with 2 residual blocks, 45%, 207 CPU-seconds); in
-// all of them A->B outputs stayed blurred blobs on a dark background, so the defaults stay.
+// all of them A->B outputs stayed blurred blobs on a dark background. 600 steps with the same
+// settings did show B's stripes (A->B stripes 89%, background 99%; B->A stripes 90%,
+// background 102%; docs/demo/): 260 CPU-seconds on one thread, about 2.2 steps/s, so on an
+// idle 2-core machine with two threads it is near the 3 minutes, and --max-minutes 2.7 may
+// stop it a little short of 600 steps on a slower one (shapes' colours are still wrong then).
 import { resolve, join } from 'node:path';
 import { Command } from 'commander';
 import { CycleGANTrainer } from '../../cyclegan/trainer.js';
@@ -29,7 +33,7 @@ import { writeFileAtomic } from '../files.js';
 import { createProgress, formatSeconds, progressMode } from '../progress.js';
 import { runTraining } from '../training.js';
 
-export const DEMO_DEFAULTS = { steps: 300, size: 32, blocks: 0, batchSize: 1, lr: 0.0005, lambdaCyc: 10, lambdaId: 5, sampleInterval: 50, translations: 8, maxMinutes: 2.7 };
+export const DEMO_DEFAULTS = { steps: 600, size: 32, blocks: 0, batchSize: 1, lr: 0.0005, lambdaCyc: 10, lambdaId: 5, sampleInterval: 50, translations: 8, maxMinutes: 2.7 };
 
 /** Held-out images per domain that the printed measure averages over (at least --translations). */
 const MEASURE_IMAGES = 16;
