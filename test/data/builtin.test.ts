@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/index.js';
 import { builtinDataset, type ImagePair, type RgbImage } from '../../src/data/index.js';
 import { formatMeasure, measureTranslation, styleStats } from '../../src/data/builtin_measure.js';
+import { BUILTIN_STYLE } from '../../src/data/builtin_draw.js';
+
+/** The stripes' period in pixels, and half of it. */
+const P = BUILTIN_STYLE.stripePeriod;
+const H = P / 2;
 
 const sync = (p: ImagePair | Promise<ImagePair>): ImagePair => {
   expect(p).not.toBeInstanceOf(Promise);
@@ -69,12 +74,12 @@ describe('builtinDataset', () => {
       const a = ds.image('A', i);
       const b = ds.image('B', i);
       expect(mean(a)).toBeGreaterThan(mean(b) + 60);
-      // Stripes are horizontal with a period of 4 pixels: their contrast shows two rows apart
-      // (half a period), not four rows apart (a whole period) nor along them (+2, 0). Shape
-      // edges give twice the contrast at 4 rows as at 2, so half of it is taken off.
-      textureA += contrast(a, 0, 2) - contrast(a, 0, 4) / 2;
-      textureB += contrast(b, 0, 2) - contrast(b, 0, 4) / 2;
-      expect(contrast(b, 0, 2)).toBeGreaterThan(2 * contrast(b, 2, 0));
+      // Stripes are horizontal with a period of P pixels: their contrast shows P/2 rows apart
+      // (half a period), not P rows apart (a whole period) nor along them (+P/2, 0). Shape
+      // edges give twice the contrast at P rows as at P/2, so half of it is taken off.
+      textureA += contrast(a, 0, H) - contrast(a, 0, P) / 2;
+      textureB += contrast(b, 0, H) - contrast(b, 0, P) / 2;
+      expect(contrast(b, 0, H)).toBeGreaterThan(2 * contrast(b, H, 0));
     }
     expect(textureB / 20).toBeGreaterThan(10);
     expect(Math.abs(textureA / 20)).toBeLessThan(2);

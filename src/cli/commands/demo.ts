@@ -10,7 +10,16 @@
 // --max-minutes (2.7 by default) stops training early on a slower or busy machine, so that the
 // whole command still ends within 3 minutes. In that budget the background swap and the
 // shapes' places are learnt; the stripes of domain B (src/data/builtin_draw.ts) only begin,
-// which the printed measure says in numbers.
+// which the printed measure says in numbers. With the Winograd and sub-pixel kernels the same
+// 300 steps on one thread took 146-148 CPU-seconds in all (the command, not only training).
+// Tried at 300 steps without a visible gain (A->B stripes measure; the committed run: 30%):
+// lambda_cyc 5 with lambda_id 0 (6%; with lr 0.001, 17%); an 8-pixel stripe period (37%;
+// with lambda_cyc 5 and lambda_id 0, 42%; with 2 residual blocks, 45%, 207 CPU-seconds); in
+// all of them A->B outputs stayed blurred blobs on a dark background. 600 steps with the same
+// settings did show B's stripes (A->B stripes 89%, background 99%; B->A stripes 90%,
+// background 102%; docs/demo/): 260 CPU-seconds on one thread, about 2.2 steps/s, so on an
+// idle 2-core machine with two threads it is near the 3 minutes, and --max-minutes 2.7 may
+// stop it a little short of 600 steps on a slower one (shapes' colours are still wrong then).
 import { resolve, join } from 'node:path';
 import { Command } from 'commander';
 import { CycleGANTrainer } from '../../cyclegan/trainer.js';
@@ -24,7 +33,7 @@ import { writeFileAtomic } from '../files.js';
 import { createProgress, formatSeconds, progressMode } from '../progress.js';
 import { runTraining } from '../training.js';
 
-export const DEMO_DEFAULTS = { steps: 300, size: 32, blocks: 0, lr: 0.0005, sampleInterval: 50, translations: 8, maxMinutes: 2.7 };
+export const DEMO_DEFAULTS = { steps: 600, size: 32, blocks: 0, batchSize: 1, lr: 0.0005, lambdaCyc: 10, lambdaId: 5, sampleInterval: 50, translations: 8, maxMinutes: 2.7 };
 
 /** Held-out images per domain that the printed measure averages over (at least --translations). */
 const MEASURE_IMAGES = 16;
@@ -36,6 +45,9 @@ export interface DemoOptions {
   blocks: number;
   batchSize: number;
   lr: number;
+  /** Cycle and identity loss weights (defaults DEMO_DEFAULTS'). */
+  lambdaCyc?: number;
+  lambdaId?: number;
   sampleInterval: number;
   translations: number;
   maxMinutes: number;
@@ -59,8 +71,10 @@ export function demoCommand(globals: () => GlobalOptions): Command {
     .option('--steps <n>', 'training steps', parseIntOpt(1), DEMO_DEFAULTS.steps)
     .option('--size <n>', 'image height and width (a multiple of 16, at least 32)', parseIntOpt(32), DEMO_DEFAULTS.size)
     .option('--blocks <n>', 'residual blocks in each generator', parseIntOpt(0, 64), DEMO_DEFAULTS.blocks)
-    .option('--batch-size <n>', 'images per step', parseIntOpt(1), 1)
+    .option('--batch-size <n>', 'images per step', parseIntOpt(1), DEMO_DEFAULTS.batchSize)
     .option('--lr <x>', 'Adam learning rate (constant for the first half, then decaying linearly)', parseFloatOpt(0), DEMO_DEFAULTS.lr)
+    .option('--lambda-cyc <x>', 'cycle-consistency loss weight', parseFloatOpt(0), DEMO_DEFAULTS.lambdaCyc)
+    .option('--lambda-id <x>', 'identity loss weight', parseFloatOpt(0), DEMO_DEFAULTS.lambdaId)
     .option('--sample-interval <n>', 'steps between sample grids', parseIntOpt(1), DEMO_DEFAULTS.sampleInterval)
     .option('--translations <n>', 'held-out images translated each way at the end', parseIntOpt(1, 1000), DEMO_DEFAULTS.translations)
     .option('--max-minutes <m>', 'stop training after this many minutes even if --steps are not done (0: no limit)', parseFloatOpt(0), DEMO_DEFAULTS.maxMinutes)
@@ -95,6 +109,8 @@ export async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<Demo
       nResidualBlocks: opts.blocks,
       batchSize: opts.batchSize,
       lr: opts.lr,
+      lambdaCyc: opts.lambdaCyc ?? DEMO_DEFAULTS.lambdaCyc,
+      lambdaId: opts.lambdaId ?? DEMO_DEFAULTS.lambdaId,
       nEpochs,
       decayEpoch,
       sampleInterval: opts.sampleInterval,
@@ -106,7 +122,7 @@ export async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<Demo
       const test = builtinDataset({ seed: opts.seed, imgHeight: opts.size, size: nMeasure, mode: 'test', unaligned: false });
       const threads = engine.backend === 'wasm' ? `, ${engine.wasmVariant?.threads ?? 1} thread(s)` : '';
       say(
-        `demo: CycleGAN ${opts.size}x${opts.size}, ${opts.blocks} residual block(s), ${opts.steps} steps of batch ${opts.batchSize}, lr ${opts.lr} ` +
+        `demo: CycleGAN ${opts.size}x${opts.size}, ${opts.blocks} residual block(s), ${opts.steps} steps of batch ${opts.batchSize}, lr ${opts.lr}, lambda_cyc ${opts.lambdaCyc ?? DEMO_DEFAULTS.lambdaCyc}, lambda_id ${opts.lambdaId ?? DEMO_DEFAULTS.lambdaId} ` +
           `on the ${engine.backend} backend${threads}; built-in dataset (A: flat shapes on light, B: striped shapes on dark); writing into ${out}`,
       );
       const run = await runTraining({ trainer, dataset: train, sampleDataset: test, out, progress, maxSteps: opts.steps, maxSeconds: opts.maxMinutes > 0 ? opts.maxMinutes * 60 : undefined, title: 'demo' });
