@@ -345,7 +345,8 @@ if (flag('--wasm-threads-last')) {
 }
 
 // ------------------------------------------------------------------ memory of the training step
-if (!flag('--no-memory') && preset.memory.length) {
+// A filtered run times the cases it names; the memory of whole training steps is not one of them.
+if (!flag('--no-memory') && !filter && preset.memory.length) {
   results.memory = await measureMemoryCases({ sizes: preset.memory.map(([size, blocks]) => ({ size, blocks })), steps: 2, log });
   save();
 }
