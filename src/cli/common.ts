@@ -52,11 +52,11 @@ export function parseFloatOpt(min = -Infinity) {
 
 /** `--threads <n>`, added once to every command that starts an engine (src/cli/main.ts). */
 export function threadsOption(): Option {
-  return new Option('--threads <n>', 'threads of the WebAssembly kernels (default 1 for now; e.g. --threads 2 on a 2-core machine)').argParser(parseIntOpt(1, 64));
+  return new Option('--threads <n>', 'threads of the WebAssembly kernels (default: every core of this machine)').argParser(parseIntOpt(1, 64));
 }
 
 /**
- * The command's engine: --threads when given (else the backend's default, src/backends/wasm/threads.ts), the relaxed-SIMD build where it
+ * The command's engine: --threads when given (else every core), the relaxed-SIMD build where it
  * runs (src/cli/runtime.ts). 'auto' keeps Dawn's native stderr warnings for --verbose
  * (src/cli/gpu_probe.ts). Unless --quiet, prints its first line: version, build and threads.
  */

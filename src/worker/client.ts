@@ -29,7 +29,8 @@ export interface OpenWorkerOptions {
    * WASM options of the worker's engine (threads, relaxed SIMD), as createEngine's. A worker may
    * block while its kernel threads run, so threads work there even in a page (when the page is
    * crossOriginIsolated), unlike on a page's main thread. Without `threads` the worker's engine
-   * runs the backend's default (src/backends/wasm/threads.ts, defaultThreads).
+   * uses every core there (os.availableParallelism() in Node, navigator.hardwareConcurrency in a
+   * crossOriginIsolated page), one where threads cannot run.
    */
   wasm?: WasmOptions;
   /** Least milliseconds between two fit() progress callbacks (default 250: at most 4 a second). */

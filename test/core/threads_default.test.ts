@@ -11,9 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, createEngine, GeneratorResNet, saveWeights } from '../../src/index.js';
 import { openTestWorker } from '../worker/helpers.js';
 
-// The default is one thread for now (src/backends/wasm/threads.ts, defaultThreads).
-const CORES = 1;
-void availableParallelism;
+const CORES = Math.min(64, availableParallelism());
 
 function convOn(threads: number | undefined): Promise<{ threads: number; out: Float32Array }> {
   return (async () => {
@@ -30,7 +28,7 @@ function convOn(threads: number | undefined): Promise<{ threads: number; out: Fl
 }
 
 describe('createEngine in Node: threads by default', () => {
-  it('runs on the default threads without options, with the same bits as one thread', async () => {
+  it('runs on availableParallelism() threads without options, with the same bits as one thread', async () => {
     const dflt = await convOn(undefined);
     const one = await convOn(1);
     const three = await convOn(3);
@@ -43,7 +41,7 @@ describe('createEngine in Node: threads by default', () => {
 });
 
 describe('openWorker in Node: threads by default', () => {
-  it('reports the default threads without options, and the threads it was told', async () => {
+  it('reports every core without options, and the threads it was told', async () => {
     const w = await openTestWorker({ backend: 'wasm' });
     const w1 = await openTestWorker({ backend: 'wasm', wasm: { threads: 1 } });
     try {
@@ -101,7 +99,7 @@ describe.skipIf(!haveCli)(`the CLI's --threads (${CLI})`, () => {
     expect(bad.stderr).toMatch(/--threads/);
   });
 
-  it('prints the build and the threads first: the default threads, --threads when given', async () => {
+  it('prints the build and the threads first: every core by default, --threads when given', async () => {
     const dflt = await cli(['convert', weights, join(tmp, 'a.safetensors')]);
     expect(dflt.code, dflt.stderr).toBe(0);
     const first = dflt.stdout.split('\n')[0];

@@ -7,10 +7,9 @@ import { AttributeError, BackendUnavailableError, conv2d, createEngine } from '.
 import { relaxedSimdSupported } from '../../src/backends/wasm/loader.js';
 
 describe('engine.wasmVariant and the wasm options', () => {
-  it('defaults to one thread (kernel threads are opt-in for now) and the build the runtime validates', async () => {
+  it('defaults to every core (Node may block) and the build the runtime validates', async () => {
     const engine = await createEngine({ backend: 'wasm' });
-    expect(engine.wasmVariant).toEqual({ threads: 1, relaxedSimd: relaxedSimdSupported() });
-    void availableParallelism;
+    expect(engine.wasmVariant).toEqual({ threads: Math.min(64, availableParallelism()), relaxedSimd: relaxedSimdSupported() });
     engine.dispose();
   });
 

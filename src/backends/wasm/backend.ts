@@ -20,8 +20,9 @@ import { wasmKernels, PARALLEL_KERNELS } from './kernels/index.js';
 
 export interface WasmOptions {
   /**
-   * Threads that run the convolutions, the calling thread included. Default: defaultThreads()
-   * in threads.ts (one for now). Above 1
+   * Threads that run the convolutions, the calling thread included. Default: every core
+   * (os.availableParallelism() in Node, navigator.hardwareConcurrency in a crossOriginIsolated
+   * worker) where kernel threads can run, else 1 (see defaultThreads() in threads.ts). Above 1
    * the backend starts threads - 1 workers on a shared memory; where the runtime cannot (a
    * browser page that is not crossOriginIsolated, or its main thread) it runs on one thread.
    */

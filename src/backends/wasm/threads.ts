@@ -2,9 +2,12 @@
 // worker API is the engine's own worker; this is below it, inside the WASM backend).
 //
 // The engine API is synchronous, so a parallel kernel call is a fork-join inside one call:
-// the calling thread writes the job into a control block in shared memory, wakes the workers
-// with Atomics.notify, computes part 0 itself, and blocks in Atomics.wait until the workers'
-// counter reaches zero. Every thread instantiates the same module on the same memory; the
+// the calling thread writes the job into a control block in shared memory, opens it, wakes
+// the workers with Atomics.notify and claims units of work itself until none is left. Then it
+// closes the job and blocks in Atomics.wait only for the workers that joined it and are still
+// finishing a unit. Every unit can be done by any thread, so a worker that wakes late (or
+// never: descheduled, starved, gone) costs the call nothing and can never leave the caller
+// waiting for it; the job is done by whoever is there. Every thread instantiates the same module on the same memory; the
 // kernels never allocate (the JS allocator on the calling thread owns the heap, and hands
 // each part its own scratch), so the module's runtime is never used concurrently.
 // Atomics.wait is allowed on Node's main thread and in Web Workers but not on a browser's
@@ -14,7 +17,7 @@ import { BROWSER_WORKER_SOURCE, NODE_WORKER_SOURCE } from './worker_source.js';
 
 // Control block: Int32 slots (see worker_source.ts for the protocol).
 const GEN = 0; // job generation: workers wait on it
-const PENDING = 1; // workers that have not finished the current job
+const ACTIVE = 1; // workers inside the current job (joined, not yet left)
 const STOP = 2; // set on dispose
 const ERRORS = 3; // parts that threw
 const KERNEL = 4; // index into the names the pool was started with
@@ -23,6 +26,8 @@ const PARTS = 6;
 const WORK_ARG = 7; // which argument is the scratch pointer
 const WORK_STRIDE = 8; // bytes between the parts' scratch blocks
 const CLAIM = 9; // the kernels' unit counter (assembly/tasks.ts), zeroed for each job
+const OPEN = 10; // generation of the job workers may still join, or 0 (CLOSED) once the caller closed it
+const CLOSED = 0; // generations skip 0, so this never names a job
 const ARGS = 16; // up to 48 arguments
 export const CONTROL_BYTES = 256;
 
@@ -67,15 +72,6 @@ export function threadSupport(): string | null {
  * thread, which cannot block, stays on one thread. At most 64.
  */
 export async function defaultThreads(): Promise<number> {
-  // Kernel threads stay opt-in (wasm: { threads }, --threads) for now: with every core by
-  // default, a CI run on this project's 2-core machines once left a test's engine blocked in
-  // the pool's Atomics.wait, and a demo run stalled once; until that is found, the default
-  // does not depend on it. The all-core choice below is what `threads: 'auto'` will mean.
-  return 1;
-}
-
-/** Every core the runtime reports where kernel threads can run, else 1 (at most 64). */
-export async function allCoreThreads(): Promise<number> {
   if (threadSupport() !== null) return 1;
   let n = 1;
   if (isNode()) {
@@ -171,8 +167,12 @@ export class ThreadPool {
     c[ERRORS] = 0;
     c[CLAIM] = 0;
     for (let i = 0; i < args.length; i++) c[ARGS + i] = args[i];
-    Atomics.store(c, PENDING, this.workers.length);
-    Atomics.add(c, GEN, 1);
+    // Open the job, then wake the workers: a worker joins only while OPEN holds the generation
+    // it woke for (worker_source.ts).
+    let gen = (Atomics.load(c, GEN) + 1) | 0;
+    if (gen === CLOSED) gen = 1;
+    Atomics.store(c, OPEN, gen);
+    Atomics.store(c, GEN, gen);
     Atomics.notify(c, GEN);
     let ownError: unknown = null;
     try {
@@ -180,11 +180,15 @@ export class ThreadPool {
     } catch (e) {
       ownError = e;
     }
-    // Wait even when part 0 failed: the workers are writing into memory the caller will reuse.
+    // Part 0 returns once every unit is claimed. Close the job so no worker joins from now on,
+    // then wait for those inside it, even when part 0 failed: they write into memory the
+    // caller will reuse. (Sequentially consistent atomics: a worker that increments ACTIVE
+    // after the load below sees OPEN closed and leaves without touching anything.)
+    Atomics.store(c, OPEN, CLOSED);
     for (;;) {
-      const left = Atomics.load(c, PENDING);
-      if (left === 0) break;
-      Atomics.wait(c, PENDING, left);
+      const inside = Atomics.load(c, ACTIVE);
+      if (inside === 0) break;
+      Atomics.wait(c, ACTIVE, inside);
     }
     if (ownError) throw ownError;
     const errors = Atomics.load(c, ERRORS);
@@ -195,6 +199,7 @@ export class ThreadPool {
     if (this.disposed) return;
     this.disposed = true;
     Atomics.store(this.ctl, STOP, 1);
+    Atomics.store(this.ctl, OPEN, CLOSED);
     Atomics.add(this.ctl, GEN, 1);
     Atomics.notify(this.ctl, GEN);
     for (const w of this.workers) w.terminate();

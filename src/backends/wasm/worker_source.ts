@@ -3,11 +3,14 @@
 // users configure no path. It instantiates the same shared-memory module on the same memory,
 // then serves jobs from the control block (layout in threads.ts) until told to stop.
 //
-// Protocol: the caller writes a job, sets PENDING to the number of workers and bumps GEN;
-// each worker runs its part (index) unless index >= parts, then decrements PENDING; the last
-// one wakes the caller. Inside a job the parts share the units of work through the claim
-// counter (assembly/tasks.ts), which every instance is pointed at once. A kernel that throws (a trap) is counted in ERRORS, never left
-// hanging: the caller waits synchronously and could not receive an error event.
+// Protocol (slots in threads.ts): the caller writes a job, stores its generation in OPEN and
+// GEN and notifies. A worker that wakes increments ACTIVE, then joins only if OPEN still holds
+// the generation it woke for; otherwise (the caller already closed the job: it claimed every
+// unit itself) it leaves at once. Inside a job the threads share the units of work through the
+// claim counter (assembly/tasks.ts), which every instance is pointed at once, so the job never
+// depends on any one worker. Leaving decrements ACTIVE; the last one out wakes the caller. A
+// kernel that throws (a trap) is counted in ERRORS, never left hanging: the caller waits
+// synchronously and could not receive an error event.
 
 /** The worker loop, shared by the Node and browser wrappers; `start` is its entry point. */
 const LOOP = `
@@ -24,14 +27,17 @@ function start(module, memory, ctl, claim, names, index, ready) {
       Atomics.wait(c, 0, seen);
       seen = Atomics.load(c, 0);
       if (Atomics.load(c, 2) !== 0) return;
-      const parts = c[6];
-      if (index < parts) {
-        try {
-          const args = Array.from(c.subarray(16, 16 + c[5]));
-          args[c[7]] += index * c[8];
-          kernels[c[4]](...args, index, parts);
-        } catch (e) {
-          Atomics.add(c, 3, 1);
+      Atomics.add(c, 1, 1);
+      if (Atomics.load(c, 10) === seen) {
+        const parts = c[6];
+        if (index < parts) {
+          try {
+            const args = Array.from(c.subarray(16, 16 + c[5]));
+            args[c[7]] += index * c[8];
+            kernels[c[4]](...args, index, parts);
+          } catch (e) {
+            Atomics.add(c, 3, 1);
+          }
         }
       }
       if (Atomics.sub(c, 1, 1) === 1) Atomics.notify(c, 1);

@@ -99,7 +99,7 @@ export async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<Demo
     if (!g.quiet) process.stdout.write(`${line}\n`);
   };
   const started = performance.now();
-  // --threads when given, else the backend's default (src/cli/common.ts).
+  // Every core unless --threads says otherwise (src/cli/common.ts).
   const engine = await makeEngine(opts.backend, opts.seed, g);
   try {
     const { datasetSize, nEpochs, decayEpoch } = schedule(opts.steps, opts.batchSize);
