@@ -28,8 +28,8 @@ import type { KernelAttrs, KernelName, KernelTable } from '../../kernels/contrac
 import { CycleGANError, KernelMissingError } from '../../errors.js';
 import type { WgslKernel, WgslKernelTable } from './spec.js';
 import { BufferPool, sizeClass } from './pool.js';
-import { PipelineCache } from './pipelines.js';
-import { Stream, expand, type PreparedPass, type Written } from './stream.js';
+import { PipelineCache, type PreparedPass } from './pipelines.js';
+import { Stream, expand, type Written } from './stream.js';
 import { IN_PLACE_INPUTS } from './host.js';
 import { BufferUsage, type WebGpuStorage } from './storage.js';
 import { wgslKernels } from './kernels/index.js';
