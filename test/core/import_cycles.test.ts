@@ -199,6 +199,14 @@ describe('import graph of src/', () => {
   });
 });
 
+describe('the engine behind its backend seam', () => {
+  it('src/engine.ts names no backend: which one runs a kernel is src/backends/composite.ts\'s business', () => {
+    const lines = readFileSync(join(src, 'engine.ts'), 'utf8').split('\n');
+    const naming = lines.map((l, i) => `${i + 1}: ${l.trim()}`).filter((l) => /gpu/i.test(l));
+    expect(naming).toEqual([]);
+  });
+});
+
 describe('the cycle finder', () => {
   const graphOf = (edges: Record<string, string[]>): Graph => new Map(Object.entries(edges));
 

@@ -62,7 +62,7 @@ export interface Dispatched {
   bytesMoved: number;
 }
 
-/** What the engine learns when the device goes: called once, returns the error to reject reads with. */
+/** What the composite backend (../composite.ts) learns when the device goes: called once, returns the error to reject reads with. */
 export type LossHandler = (reason: string) => Error;
 
 export class WebGpuBackend implements Backend<WebGpuStorage> {
