@@ -1,8 +1,20 @@
 // Reverse-mode autograd over the tape of GradNodes that ops attach to their outputs.
-import type { Engine } from './engine.js';
 import { AutogradError, ShapeError } from './errors.js';
-import { formatShape, shapesEqual } from './shape.js';
+import type { KernelAttrs } from './kernels/contract.js';
+import { formatShape, shapesEqual, type Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
+
+/**
+ * What backward needs of the engine, which passes itself (engine._backward). An interface of
+ * its own, so that this module does not import the engine that imports it.
+ */
+export interface BackwardEngine {
+  noGrad<T>(fn: () => T): T;
+  ones(shape: Shape): Tensor;
+  keep<T extends Tensor>(t: T): T;
+  _view(t: Tensor, shape: Shape, requiresGrad: boolean): Tensor;
+  runKernel(op: string, kernel: 'add', inputs: readonly (Tensor | null)[], outShapes: readonly (Shape | null)[], attrs: KernelAttrs['add']): Tensor[];
+}
 
 /** Tensors reachable from root through nodes that require grad, inputs before outputs. */
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -30,7 +42,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-function addInto(engine: Engine, a: Tensor, b: Tensor): Tensor {
+function addInto(engine: BackwardEngine, a: Tensor, b: Tensor): Tensor {
   const [out] = engine.runKernel('backward', 'add', [a, b], [a.shape], {
     n: a.size,
     broadcastA: false,
@@ -41,7 +53,7 @@ function addInto(engine: Engine, a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-export function runBackward(engine: Engine, root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void {
+export function runBackward(engine: BackwardEngine, root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void {
   root.assertAlive('backward', 'tensor');
   if (!root.requiresGrad) {
     throw new AutogradError('backward: the tensor does not require grad and has no grad_fn');

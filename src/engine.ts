@@ -1,68 +1,29 @@
-// The engine: owns the backends, creates tensors, runs kernels (choosing a backend per op),
-// records autograd nodes, and keeps memory and dispatch statistics.
+// The engine: creates tensors, runs kernels through its backend, records autograd nodes, and
+// keeps tensor lifetime and memory statistics.
 //
-// Dispatch (docs/design.md, "How a kernel is chosen"): with WebGPU active, every op goes to the WebGPU backend,
-// which runs it on the GPU or, when the GPU cannot (no WGSL kernel, a buffer over a device
-// limit, a missing feature, a failed pipeline), on WASM inside its ordered stream, with the
-// inputs read back and the outputs uploaded (counted per kernel in dispatchReport()). Under
-// 'webgpu' such an op throws instead. When the device is lost, every live tensor moves to
-// WASM (src/backends/webgpu/recovery.ts) and the engine goes on there.
-import type { AnyBackend as Backend, BackendMemory, BackendName, Storage } from './backends/backend.js';
-import type { WasmBackend, WasmOptions } from './backends/wasm/backend.js';
+// Which backend runs a kernel, the moves of storages between backends, the per-kernel dispatch
+// counts and the recovery from a backend that goes away all live behind one EngineBackend
+// (src/backends/backend.ts, implemented by src/backends/composite.ts): the engine hands it
+// storages and kernel calls and never asks which backend it is.
+import type { BackendMemoryInfo, BackendName, DispatchReport, EngineBackend, Storage, StorageSlot } from './backends/backend.js';
 import type { WasmVariant } from './backends/wasm/loader.js';
-import type { WebGpuBackend } from './backends/webgpu/backend.js';
-import type { WebGpuOptions } from './backends/webgpu/gpu.js';
-import { LossState } from './backends/webgpu/recovery.js';
-import type { WebGpuStorage } from './backends/webgpu/storage.js';
-import { DispatchStats, openBackends, type BackendChoice, type BackendSelection, type DispatchReport } from './dispatch.js';
+import { checkBackendChoice, openBackends, type BackendOptions } from './backends/selection.js';
 import type { KernelAttrs, KernelName } from './kernels/contract.js';
-import {
-  AttributeError,
-  CycleGANError,
-  DTypeError,
-  KernelMissingError,
-  ShapeError,
-} from './errors.js';
+import { AttributeError, CycleGANError, DTypeError, ShapeError } from './errors.js';
 import { formatShape, isValidShape, numel, type Shape } from './shape.js';
-import { Tensor, type GradNode, type SharedStorage } from './tensor.js';
+import { Tensor, type GradNode } from './tensor.js';
 import { ScopeStack } from './scopes.js';
 import { checkNumberOption, checkOptionsObject, checkRequiresGrad, checkSeed, numbersToFloat32 } from './ops/option_checks.js';
 import { runBackward } from './autograd.js';
 import { splitmix32 } from './random/rng.js';
 
-export type { BackendChoice, BackendSelection, DispatchReport, KernelDispatch } from './dispatch.js';
-export type { WebGpuOptions } from './backends/webgpu/gpu.js';
+export type { BackendChoice, BackendMemoryInfo, BackendSelection, DispatchReport, KernelDispatch } from './backends/backend.js';
 export type { WasmOptions } from './backends/wasm/backend.js';
 export type { WasmVariant } from './backends/wasm/loader.js';
-export type { DeviceLossInfo } from './backends/webgpu/errors.js';
 
-export interface EngineOptions {
-  /**
-   * 'auto' (default) uses WebGPU when requestAdapter() gives an adapter and a device, running
-   * per op on WASM what the GPU cannot, else WASM. 'wasm' and 'webgpu' insist on one (an op
-   * the GPU cannot run throws under 'webgpu').
-   */
-  backend?: BackendChoice;
+export interface EngineOptions extends BackendOptions {
   /** Seed of the engine's random stream (randn, dropout); default 0. */
   seed?: number;
-  /** Options of the WebGPU backend. */
-  webgpu?: WebGpuOptions;
-  /**
-   * Options of the WASM backend: `threads` (default: the machine's available parallelism
-   * wherever the caller may block, that is Node and crossOriginIsolated workers; 1 on a page's
-   * main thread; pass `threads: 1` to keep the cores free for other work) and `relaxedSimd`
-   * (default: used when the runtime validates it). engine.wasmVariant says what runs.
-   */
-  wasm?: WasmOptions;
-}
-
-export interface BackendMemoryInfo extends BackendMemory {
-  /** buffers kept for reuse (WebGPU) */
-  pooledBuffers?: number;
-  /** host bytes of device-loss copies (WebGPU) */
-  shadowBytes?: number;
-  /** bytes of tensors over maxBufferSize kept on the host (WebGPU) */
-  hostResidentBytes?: number;
 }
 
 export interface MemoryInfo {
@@ -79,76 +40,33 @@ export interface TensorOptions {
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
-  const choice = options.backend ?? 'auto';
-  if (choice !== 'auto' && choice !== 'wasm' && choice !== 'webgpu') {
-    throw new AttributeError('createEngine', 'backend', "'auto', 'webgpu' or 'wasm'", JSON.stringify(choice));
-  }
+  const choice = checkBackendChoice(options.backend ?? 'auto');
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new AttributeError('createEngine', 'seed', 'an integer in [0, 2^32)', String(seed));
   }
-  if (options.webgpu !== undefined && (options.webgpu === null || typeof options.webgpu !== 'object')) {
-    throw new AttributeError('createEngine', 'webgpu', 'an object of WebGPU options', String(options.webgpu));
-  }
-  const wasm = options.wasm;
-  if (wasm !== undefined && (wasm === null || typeof wasm !== 'object')) {
-    throw new AttributeError('createEngine', 'wasm', 'an object of WASM options', String(wasm));
-  }
-  if (wasm?.threads !== undefined && !(Number.isInteger(wasm.threads) && wasm.threads >= 1 && wasm.threads <= 64)) {
-    throw new AttributeError('createEngine', 'wasm.threads', 'an integer in [1, 64]', String(wasm.threads));
-  }
-  if (wasm?.relaxedSimd !== undefined && typeof wasm.relaxedSimd !== 'boolean') {
-    throw new AttributeError('createEngine', 'wasm.relaxedSimd', 'a boolean', String(wasm.relaxedSimd));
-  }
-  const opened = await openBackends(choice, options.webgpu, wasm);
-  return new Engine(opened.backends, seed, { fallback: choice === 'auto', selection: opened.selection });
+  return new Engine(await openBackends(choice, options), seed);
 }
 
 export class Engine {
-  private readonly backends: Map<BackendName, Backend>;
-  private active: BackendName;
-  private readonly gpu: WebGpuBackend | null;
-  private readonly wasm: WasmBackend | null;
-  /** 'auto': an op the GPU cannot run goes to WASM; 'webgpu': it throws. */
-  private readonly fallback: boolean;
-  private readonly selection: BackendSelection;
   private readonly scopes = new ScopeStack();
   private noGradDepth = 0;
   private live = new Set<Tensor>();
-  private readonly stats = new DispatchStats();
-  private readonly loss = new LossState();
   private rngCounter = 0;
   private trainingForwardDepth = 0;
   private disposed = false;
 
   /** @internal use createEngine() */
   constructor(
-    backends: Backend[],
+    private readonly backends: EngineBackend,
     private readonly seed: number,
-    options: { fallback?: boolean; selection?: BackendSelection } = {},
   ) {
-    this.backends = new Map(backends.map((b) => [b.name, b]));
-    this.active = backends[0].name;
-    this.gpu = (this.backends.get('webgpu') as WebGpuBackend | undefined) ?? null;
-    this.wasm = (this.backends.get('wasm') as WasmBackend | undefined) ?? null;
-    this.fallback = options.fallback ?? true;
-    this.selection = options.selection ?? { requested: this.active };
-    if (this.gpu) {
-      // The device is gone: every live tensor moves to WASM, and the engine goes on there.
-      this.gpu.onLoss = (reason) => {
-        const buffers = new Set<SharedStorage>();
-        for (const t of this.live) buffers.add(t._buf);
-        const error = this.loss.onLost(buffers, this.gpu!, this.wasm, reason);
-        this.stats.moved(this.loss.info!.bytesMoved);
-        if (this.wasm) this.active = 'wasm';
-        return error;
-      };
-      this.gpu.onPipelineFailure = (kernel, reason, bytes) => {
-        if (!this.fallback || !this.wasm?.kernels[kernel]) return false;
-        this.stats.recount(kernel, bytes, reason);
-        return true;
-      };
-    }
+    // What moves when a backend goes away: the storage of every live tensor, each once.
+    backends.track(() => {
+      const slots = new Set<StorageSlot>();
+      for (const t of this.live) slots.add(t._buf);
+      return slots;
+    });
   }
 
   /**
@@ -156,12 +74,12 @@ export class Engine {
    * 1 where more were asked for but the runtime cannot); null without WebAssembly.
    */
   get wasmVariant(): WasmVariant | null {
-    return this.wasm?.variant ?? null;
+    return this.backends.wasmVariant;
   }
 
-  /** The backend ops run on: 'webgpu', or 'wasm' (also after a lost device). */
+  /** The backend ops run on: the one createEngine chose, or 'wasm' once a lost device took the other away. */
   get backend(): BackendName {
-    return this.active;
+    return this.backends.active;
   }
 
   // ------------------------------------------------------------------ tensor creation
@@ -188,9 +106,9 @@ export class Engine {
       );
     }
     const requiresGrad = checkRequiresGrad('tensor', checkOptionsObject('tensor', options).requiresGrad);
-    this.loss.deliver();
-    const t = this.allocTensor(this.preferredBackend(), shape, requiresGrad);
-    this.backendOf(t).write(t._buf.storage, values);
+    this.backends.ready();
+    const t = this.allocTensor(shape, requiresGrad);
+    this.backends.write(t._buf.storage, values);
     return t;
   }
 
@@ -268,35 +186,24 @@ export class Engine {
       if (src.size !== dst.size) {
         throw new ShapeError('assign', 'src', formatShape(dst.shape), formatShape(src.shape));
       }
-      this.loss.deliver();
-      const backend = this.preferredBackend();
-      const from = this.storageOn(src, backend, 'assign', 'src');
-      if (backend === this.gpu) {
-        // Device to device, in stream order: no readback.
-        this.gpu.copy(from as WebGpuStorage, this.storageOn(dst, backend, 'assign', 'dst', true) as WebGpuStorage);
-        return;
-      }
-      values = backend.readSync(from)!;
+      this.backends.ready();
+      const from = this.place(src, 'assign', 'src');
+      this.backends.copy(from, this.place(dst, 'assign', 'dst', true));
+      return;
     } else {
       throw new DTypeError('assign', 'src', 'a Tensor or a Float32Array', typeof src);
     }
-    this.loss.deliver();
-    const backend = this.preferredBackend();
-    backend.write(this.storageOn(dst, backend, 'assign', 'dst', true), values);
+    this.backends.ready();
+    this.backends.write(this.place(dst, 'assign', 'dst', true), values);
   }
 
   /**
-   * Resolves when every op enqueued so far has run (WebGPU work is asynchronous). It is also a
-   * sync point of device-loss recovery: what exists now survives a later loss.
+   * Resolves when every op enqueued so far has run (a device's work is asynchronous). It is also
+   * a sync point of device-loss recovery: what exists now survives a later loss.
    */
   async sync(): Promise<void> {
     this.assertAlive();
-    if (this.active !== 'webgpu' || !this.gpu) return;
-    try {
-      await this.gpu.sync();
-    } catch (e) {
-      throw this.loss.delivered(e);
-    }
+    await this.backends.sync();
   }
 
   // ------------------------------------------------------------------ scopes and grad mode
@@ -353,7 +260,6 @@ export class Engine {
   // ------------------------------------------------------------------ statistics
 
   memory(): MemoryInfo {
-    const backends: MemoryInfo['backends'] = {};
     let liveBytes = 0;
     const counted = new Set<object>();
     for (const t of this.live) {
@@ -361,45 +267,38 @@ export class Engine {
       counted.add(t._buf);
       liveBytes += t._buf.storage.numel * 4;
     }
-    for (const [name, b] of this.backends) backends[name] = { ...b.memory() };
-    return { liveTensors: this.live.size, liveBytes, backends };
+    return { liveTensors: this.live.size, liveBytes, backends: this.backends.memory() };
   }
 
   /** Starts the backends' high-water marks (memory().backends.*.peakLiveBytes) at what is live now. */
   resetPeakMemory(): void {
-    for (const b of this.backends.values()) b.resetPeak?.();
+    this.backends.resetPeak();
   }
 
   /**
    * Per kernel, how many calls ran on each backend, the bytes moved between backends and the
    * reasons of WASM fallbacks; which backend is active and why; the device loss, if any.
-   * Counts of WebGPU work are final once it has run (after await data() or engine.sync()).
+   * Counts of a device's asynchronous work are final once it has run (after await data() or engine.sync()).
    */
   dispatchReport(): DispatchReport {
-    return {
-      backend: this.active,
-      selection: { ...this.selection },
-      kernels: this.stats.kernels(),
-      bytesMoved: this.stats.bytesMoved,
-      deviceLoss: this.loss.info ? { ...this.loss.info } : null,
-    };
+    return this.backends.dispatchReport();
   }
 
   resetDispatchReport(): void {
-    this.stats.reset();
+    this.backends.resetDispatchReport();
   }
 
-  /** Frees every live tensor and the backends (destroying the WebGPU device). The engine cannot be used afterwards. */
+  /** Frees every live tensor and the backends (destroying their devices). The engine cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
     for (const t of [...this.live]) t.dispose();
-    for (const b of this.backends.values()) b.dispose();
+    this.backends.dispose();
     this.disposed = true;
   }
 
-  /** The WebGPU device, for tests that lose it on purpose. @internal */
-  get _webgpuDevice(): unknown {
-    return this.gpu?.device ?? null;
+  /** The backend's accelerator device (null without one), for tests that lose it on purpose. @internal */
+  get _device(): unknown {
+    return this.backends.device;
   }
 
   get isDisposed(): boolean {
@@ -421,27 +320,15 @@ export class Engine {
     attrs: KernelAttrs[K],
   ): Tensor[] {
     this.assertAlive();
-    this.loss.deliver();
-    const backend = this.preferredBackend();
-    const gpu = backend === this.gpu ? this.gpu : null;
-    const fn = backend.kernels[kernel];
-    if (!fn && !gpu) throw new KernelMissingError(kernel, backend.name);
+    this.backends.ready(kernel);
     const ins = inputs.map((t, i) => {
       if (t === null) return null;
       t.assertAlive(op, `input ${i}`);
-      return this.storageOn(t, backend, op, `input ${i}`);
+      return this.place(t, op, `input ${i}`);
     });
-    const outs: (Tensor | null)[] = outShapes.map((s) => (s ? this.allocTensor(backend, s, false) : null));
-    const outStorages = outs.map((t) => (t ? t._buf.storage : null));
+    const outs: (Tensor | null)[] = outShapes.map((s) => (s ? this.allocTensor(s, false) : null));
     try {
-      if (gpu) {
-        const r = gpu.dispatch(kernel, ins as (WebGpuStorage | null)[], outStorages as (WebGpuStorage | null)[], attrs, this.fallback);
-        if (kernel === 'fill') gpu.noteFill(outStorages[0] as WebGpuStorage, (attrs as KernelAttrs['fill']).value);
-        this.stats.count(kernel, r.ran, r.bytesMoved, r.reason);
-      } else {
-        fn!(ins, outStorages, attrs);
-        this.stats.count(kernel, backend.name);
-      }
+      this.backends.run(kernel, ins, outs.map((t) => (t ? t._buf.storage : null)), attrs);
     } catch (e) {
       for (const t of outs) t?.dispose();
       throw e;
@@ -454,7 +341,7 @@ export class Engine {
    * Winograd kernels) use it only there, instead of sending the call to another backend. @internal
    */
   _hasKernel(kernel: KernelName): boolean {
-    return this.preferredBackend().kernels[kernel] !== undefined;
+    return this.backends.hasKernel(kernel);
   }
 
   /** True when an op with these inputs must record a backward node. @internal */
@@ -551,23 +438,17 @@ export class Engine {
   _release(t: Tensor): void {
     if (!this.live.delete(t)) return;
     this.scopes.remove(t);
-    if (--t._buf.refs === 0) this.backendFor(t._buf.storage).free(t._buf.storage);
+    if (--t._buf.refs === 0) this.backends.free(t._buf.storage);
   }
 
   /** @internal */
   async _read(t: Tensor): Promise<Float32Array> {
-    this.checkNotLost(t, 'data', 'tensor');
-    try {
-      return await this.backendFor(t._buf.storage).read(t._buf.storage);
-    } catch (e) {
-      throw this.loss.delivered(e);
-    }
+    return this.backends.read(t._buf.storage, 'data', 'tensor');
   }
 
   /** @internal */
   _readSync(t: Tensor): Float32Array {
-    this.checkNotLost(t, 'dataSync', 'tensor');
-    const data = this.backendFor(t._buf.storage).readSync(t._buf.storage);
+    const data = this.backends.readSync(t._buf.storage, 'dataSync', 'tensor');
     if (!data) {
       throw new CycleGANError(
         `dataSync: the tensor is on the ${t.backend} backend, whose results arrive asynchronously; use await data() (or engine.sync() first to wait for queued work)`,
@@ -578,8 +459,8 @@ export class Engine {
 
   // ------------------------------------------------------------------ private
 
-  private allocTensor(backend: Backend, shape: Shape, requiresGrad: boolean): Tensor {
-    const storage = backend.alloc(numel(shape));
+  private allocTensor(shape: Shape, requiresGrad: boolean): Tensor {
+    const storage = this.backends.alloc(numel(shape));
     const t = new Tensor(this, { storage, refs: 1 }, shape, requiresGrad);
     this.track(t);
     return t;
@@ -590,53 +471,15 @@ export class Engine {
     this.scopes.add(t);
   }
 
-  private preferredBackend(): Backend {
-    return this.backends.get(this.active)!;
-  }
-
-  private backendOf(t: Tensor): Backend {
-    return this.backendFor(t._buf.storage);
-  }
-
-  private backendFor(storage: Storage): Backend {
-    const b = this.backends.get(storage.backend);
-    if (!b) throw new CycleGANError(`no ${storage.backend} backend in this engine`);
-    return b;
-  }
-
   /**
-   * The tensor's storage on `backend`; tensors of other engines are refused. A WASM tensor
-   * needed on WebGPU is uploaded (and stays there, counted as moved); a tensor lost with the
-   * device throws DeviceLostError, except as the destination of an overwrite (`revive`).
+   * The tensor's storage on the backend ops run on (moved there if needed, see
+   * EngineBackend.place); tensors of other engines are refused.
    */
-  private storageOn(t: Tensor, backend: Backend, op: string, arg: string, revive = false): Storage {
+  private place(t: Tensor, op: string, arg: string, revive = false): Storage {
     if (t.engine !== this) {
       throw new CycleGANError('a tensor from another engine was passed to an op; tensors cannot be shared across engines');
     }
-    const buf = t._buf;
-    if (buf.storage.backend === backend.name) return buf.storage;
-    const from = this.backendFor(buf.storage);
-    if (from === this.gpu && this.gpu.isLost) {
-      if (!revive) throw this.loss.lostTensor(op, arg);
-      this.gpu.free(buf.storage as WebGpuStorage);
-      buf.storage = backend.alloc(t.size);
-      return buf.storage;
-    }
-    const values = from.readSync(buf.storage);
-    if (!values) {
-      throw new CycleGANError(`${op}: ${arg} is on the ${buf.storage.backend} backend and cannot be moved to ${backend.name} synchronously`);
-    }
-    const moved = backend.alloc(t.size);
-    backend.write(moved, values);
-    from.free(buf.storage);
-    buf.storage = moved;
-    this.stats.moved(t.size * 4);
-    return moved;
-  }
-
-  /** Throws DeviceLostError for a tensor whose contents went with the WebGPU device. */
-  private checkNotLost(t: Tensor, op: string, arg: string): void {
-    if (t._buf.storage.backend === 'webgpu' && this.gpu?.isLost) throw this.loss.lostTensor(op, arg);
+    return this.backends.place(t._buf, op, arg, revive);
   }
 
   private checkShape(op: string, shape: Shape): void {

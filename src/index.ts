@@ -40,5 +40,7 @@ export type { TrainingState } from './cyclegan/checkpoint.js';
 export { generatorLosses, discriminatorLoss, ganLoss } from './cyclegan/losses.js';
 export * from './optim/index.js';
 export { DeviceLostError } from './backends/webgpu/errors.js';
-export type { BackendSelection, KernelDispatch, BackendMemoryInfo, WebGpuOptions, DeviceLossInfo, WasmOptions, WasmVariant } from './engine.js';
+export type { BackendSelection, KernelDispatch, BackendMemoryInfo, WasmOptions, WasmVariant } from './engine.js';
+export type { WebGpuOptions } from './backends/webgpu/gpu.js';
+export type { DeviceLossInfo } from './backends/webgpu/errors.js';
 export * from './worker/index.js';

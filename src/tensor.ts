@@ -1,7 +1,7 @@
 // Tensor: a shape, a float32 storage on one backend, and autograd bookkeeping.
 // Storages are reference-counted so that reshape/detach views share memory.
 import { checkRequiresGrad } from './ops/option_checks.js';
-import type { Storage } from './backends/backend.js';
+import type { Storage, StorageSlot } from './backends/backend.js';
 import type { Engine } from './engine.js';
 import { AutogradError, DisposedTensorError, ShapeError } from './errors.js';
 import { formatShape, numel, type Shape } from './shape.js';
@@ -9,8 +9,7 @@ import { formatShape, numel, type Shape } from './shape.js';
 export type DType = 'float32';
 
 /** A storage shared by a tensor and its views; freed when the last one is disposed. */
-export interface SharedStorage {
-  storage: Storage;
+export interface SharedStorage extends StorageSlot {
   refs: number;
 }
 

@@ -108,7 +108,7 @@ async function wasmRun(from: number, to: number, values?: Float32Array[]): Promi
   }
 }
 
-const destroy = (e: Engine): void => (e._webgpuDevice as GPUDevice).destroy();
+const destroy = (e: Engine): void => (e._device as GPUDevice).destroy();
 
 suite('device loss during training (Adam via adamUpdate)', () => {
   let wasmOnly: Float32Array[];

@@ -185,7 +185,7 @@ suite("strict backend: 'webgpu'", () => {
     const { WebGpuBackend } = await import('../../src/backends/webgpu/backend.js');
     const e = await createEngine({ backend: 'webgpu' });
     try {
-      const gpu = new WebGpuBackend(e._webgpuDevice as GPUDevice, 'test', null, { recoverDeviceLoss: false, disableKernels: [], table: {} });
+      const gpu = new WebGpuBackend(e._device as GPUDevice, 'test', null, { recoverDeviceLoss: false, disableKernels: [], table: {} });
       const s = gpu.alloc(4);
       expect(() => gpu.dispatch('relu', [s], [gpu.alloc(4)], { n: 4 }, true)).toThrow(KernelMissingError);
       expect(() => gpu.dispatch('relu', [s], [gpu.alloc(4)], { n: 4 }, true)).toThrow(/kernel 'relu' is not implemented on the webgpu backend/);
@@ -251,7 +251,7 @@ suite('the synchronous API over the asynchronous GPU', () => {
   });
 
   it('engine.sync() waits for queued work, also work nobody reads', async () => {
-    const queue = (e._webgpuDevice as GPUDevice).queue;
+    const queue = (e._device as GPUDevice).queue;
     const done = vi.spyOn(queue, 'onSubmittedWorkDone');
     const x = e.randn([1000]);
     await e.sync(); // copies x to the host (a sync point): waits through its mapping

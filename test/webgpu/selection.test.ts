@@ -93,7 +93,7 @@ describe("backend: 'webgpu'", () => {
   needsAdapter('creates a WebGPU engine and dispose() destroys its device', async () => {
     const e = await createEngine({ backend: 'webgpu' });
     expect(e.backend).toBe('webgpu');
-    const device = e._webgpuDevice as GPUDevice;
+    const device = e._device as GPUDevice;
     let lost: GPUDeviceLostInfo | null = null;
     void device.lost.then((info) => (lost = info));
     e.dispose();

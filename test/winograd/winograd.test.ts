@@ -7,7 +7,7 @@ import { adamUpdate, conv2d, createEngine, mul, sum, type Engine, type Tensor } 
 import type { ConvGeometry } from '../../src/kernels/contract.js';
 import type { WinogradFilterCache } from '../../src/backends/wasm/winograd_cache.js';
 
-const filters = (e: Engine): WinogradFilterCache => (e as unknown as { wasm: { filters: WinogradFilterCache } }).wasm.filters;
+const filters = (e: Engine): WinogradFilterCache => (e as unknown as { backends: { wasm: { filters: WinogradFilterCache } } }).backends.wasm.filters;
 
 function geometry(n: number, cIn: number, h: number, w: number, cOut: number, p: number): ConvGeometry {
   return { n, cIn, h, w, cOut, kh: 3, kw: 3, oh: h + 2 * p - 2, ow: w + 2 * p - 2, strideH: 1, strideW: 1, padH: p, padW: p };

@@ -13,7 +13,8 @@ import {
   type WasmExports,
   type WasmVariant,
 } from './loader.js';
-import { bumpVersion, type WasmContext, type WasmStorage } from './storage.js';
+import type { WasmContext } from './context.js';
+import { bumpVersion, type WasmStorage } from './storage.js';
 import { WinogradFilterCache } from './winograd_cache.js';
 import { claimCounterAddress, CONTROL_BYTES, defaultThreads, ThreadPool, threadSupport } from './threads.js';
 import { wasmKernels, PARALLEL_KERNELS } from './kernels/index.js';

@@ -28,8 +28,8 @@ import type { KernelAttrs, KernelName, KernelTable } from '../../kernels/contrac
 import { CycleGANError, KernelMissingError } from '../../errors.js';
 import type { WgslKernel, WgslKernelTable } from './spec.js';
 import { BufferPool, sizeClass } from './pool.js';
-import { PipelineCache } from './pipelines.js';
-import { Stream, expand, type PreparedPass, type Written } from './stream.js';
+import { PipelineCache, type PreparedPass } from './pipelines.js';
+import { Stream, expand, type Written } from './stream.js';
 import { IN_PLACE_INPUTS } from './host.js';
 import { BufferUsage, type WebGpuStorage } from './storage.js';
 import { wgslKernels } from './kernels/index.js';
@@ -55,7 +55,14 @@ export interface WebGpuMemory extends BackendMemory {
   hostResidentBytes: number;
 }
 
-/** What the engine learns when the device goes: called once, returns the error to reject reads with. */
+/** Where a call ran; bytesMoved and reason for a call that ran on WASM. */
+export interface Dispatched {
+  ran: 'webgpu' | 'wasm';
+  reason?: string;
+  bytesMoved: number;
+}
+
+/** What the composite backend (../composite.ts) learns when the device goes: called once, returns the error to reject reads with. */
 export type LossHandler = (reason: string) => Error;
 
 export class WebGpuBackend implements Backend<WebGpuStorage> {
@@ -150,7 +157,7 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
   }
 
   /** Records that an op filled s with a constant: its host copy needs no readback. */
-  noteFill(s: WebGpuStorage, value: number): void {
+  private noteFill(s: WebGpuStorage, value: number): void {
     if (this.config.recoverDeviceLoss) this.setShadow(s, { fill: value });
   }
 
@@ -268,7 +275,20 @@ export class WebGpuBackend implements Backend<WebGpuStorage> {
     outs: readonly (WebGpuStorage | null)[],
     attrs: KernelAttrs[K],
     allowFallback: boolean,
-  ): { ran: 'webgpu' | 'wasm'; reason?: string; bytesMoved: number } {
+  ): Dispatched {
+    const ran = this.route(kernel, ins, outs, attrs, allowFallback);
+    // A constant's host copy is known without a readback, wherever the fill ran.
+    if (kernel === 'fill' && outs[0]) this.noteFill(outs[0], (attrs as KernelAttrs['fill']).value);
+    return ran;
+  }
+
+  private route<K extends KernelName>(
+    kernel: K,
+    ins: readonly (WebGpuStorage | null)[],
+    outs: readonly (WebGpuStorage | null)[],
+    attrs: KernelAttrs[K],
+    allowFallback: boolean,
+  ): Dispatched {
     const plan = this.plan(kernel, attrs, ins, outs);
     if (plan.ok) {
       const { inVersions, writes } = this.bump(kernel, ins, outs);

@@ -4,7 +4,7 @@
 // buffer, the dummy buffers absent storages are bound to, and the error scopes that say
 // whether the device accepted it.
 import type { WgslPass } from './spec.js';
-import type { PreparedPass } from './stream.js';
+import type { PreparedPass } from './pipelines.js';
 import { BufferUsage } from './storage.js';
 
 /** Passes per submission: bounds the params arena and the work lost to one failed batch. */

@@ -83,11 +83,6 @@ export function buildShader(name: string, source: string, defines: Record<string
   return `${WGSL_HEADER}${body}`;
 }
 
-/** The placeholder names a shader uses (for checks and documentation). */
-export function placeholders(source: string): string[] {
-  return [...new Set([...source.matchAll(PLACEHOLDER)].map((m) => m[1]))];
-}
-
 /** Most workgroups per grid dimension guaranteed by WebGPU (maxComputeWorkgroupsPerDimension). */
 export const MAX_GROUPS_PER_DIM = 65535;
 

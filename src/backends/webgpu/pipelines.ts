@@ -26,6 +26,12 @@ export interface PipelineEntry {
   readonly settled: Promise<void>;
 }
 
+/** A pass of a kernel call with the pipeline it runs on (what the stream encodes). */
+export interface PreparedPass {
+  pass: WgslPass;
+  pipeline: PipelineEntry;
+}
+
 /** Access mode of each `var<storage, ...>` binding a shader declares, by binding number. */
 export function storageAccess(code: string): Map<number, 'read' | 'read_write'> {
   const out = new Map<number, 'read' | 'read_write'>();

@@ -1,9 +1,9 @@
 // Moving every live tensor to WASM when the WebGPU device is lost (design in backend.ts, (b)).
-// Storages are shared by a tensor and its views, so each is handled once; the tensors keep
-// their identity (their shared storage record gets the new WASM storage), so modules and
-// optimizers that hold them go on unchanged.
-import type { AnyBackend } from '../backend.js';
-import type { SharedStorage } from '../../tensor.js';
+// Storages are shared by a tensor and its views, so each slot is handled once; the tensors keep
+// their identity (their slot gets the new WASM storage), so modules and optimizers that hold
+// them go on unchanged. The composite backend (../composite.ts) calls this with the engine's
+// live slots.
+import type { AnyBackend, StorageSlot } from '../backend.js';
 import type { WebGpuBackend } from './backend.js';
 import type { WebGpuStorage } from './storage.js';
 import { DeviceLostError, type DeviceLossInfo } from './errors.js';
@@ -20,8 +20,8 @@ export class LossState {
   private sticky = false;
 
   /** Restores the live storages (see restoreAfterLoss) and returns the error for pending reads. */
-  onLost(buffers: Iterable<SharedStorage>, gpu: WebGpuBackend, wasm: AnyBackend | null, reason: string): DeviceLostError {
-    const info = restoreAfterLoss(buffers, gpu, wasm, reason);
+  onLost(slots: Iterable<StorageSlot>, gpu: WebGpuBackend, wasm: AnyBackend | null, reason: string): DeviceLostError {
+    const info = restoreAfterLoss(slots, gpu, wasm, reason);
     this.info = info;
     const error = DeviceLostError.forLoss(info, wasm ? 'WASM' : null);
     if (info.lost > 0 || info.discarded > 0 || !wasm) this.undelivered = error;
@@ -50,17 +50,17 @@ export class LossState {
 }
 
 export function restoreAfterLoss(
-  buffers: Iterable<SharedStorage>,
+  slots: Iterable<StorageSlot>,
   gpu: WebGpuBackend,
   wasm: AnyBackend | null,
   reason: string,
 ): DeviceLossInfo {
   const info: DeviceLossInfo = { reason, restored: 0, discarded: 0, lost: 0, bytesMoved: 0 };
-  const seen = new Set<SharedStorage>();
-  for (const buf of buffers) {
-    if (seen.has(buf) || buf.storage.backend !== 'webgpu') continue;
-    seen.add(buf);
-    const s = buf.storage as WebGpuStorage;
+  const seen = new Set<StorageSlot>();
+  for (const slot of slots) {
+    if (seen.has(slot) || slot.storage.backend !== 'webgpu') continue;
+    seen.add(slot);
+    const s = slot.storage as WebGpuStorage;
     const saved = wasm ? gpu.recoverable(s) : null;
     if (!saved) {
       info.lost++;
@@ -69,7 +69,7 @@ export function restoreAfterLoss(
     const moved = wasm!.alloc(s.numel);
     wasm!.write(moved, saved.data);
     gpu.free(s);
-    buf.storage = moved;
+    slot.storage = moved;
     info.restored++;
     if (saved.stale) info.discarded++;
     info.bytesMoved += s.numel * 4;

@@ -20,18 +20,12 @@
 //   recovery: see backend.ts), in the same mapping, so the host copies are all from one point.
 import type { KernelName } from '../../kernels/contract.js';
 import type { AnyBackend } from '../backend.js';
-import type { WgslPass } from './spec.js';
-import type { PipelineEntry } from './pipelines.js';
+import type { PreparedPass } from './pipelines.js';
 import { BufferPool } from './pool.js';
 import { Batch, MAX_PASSES } from './batch.js';
 import { BufferUsage, MAP_MODE_READ, type WebGpuStorage } from './storage.js';
 import { IN_PLACE_INPUTS, runOnHost } from './host.js';
 import { errorText } from './gpu.js';
-
-export interface PreparedPass {
-  pass: WgslPass;
-  pipeline: PipelineEntry;
-}
 
 /** A storage an item writes, with the version the write gives it (for host copies). */
 export interface Written {

@@ -1,6 +1,7 @@
 // Bindings of the activation kernels (assembly/activation.ts).
 import type { KernelTable } from '../../../kernels/contract.js';
-import type { WasmContext, WasmStorage } from '../storage.js';
+import type { WasmContext } from '../context.js';
+import type { WasmStorage } from '../storage.js';
 
 type Fn = (...args: number[]) => void;
 

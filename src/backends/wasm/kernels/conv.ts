@@ -3,7 +3,8 @@
 // with its own im2col buffer and GEMM panels as one block of scratch, sized by the module
 // itself (conv2dScratchBytes / convScratchBytes) so the two sides cannot disagree.
 import type { ConvGeometry, KernelTable } from '../../../kernels/contract.js';
-import type { WasmContext, WasmStorage } from '../storage.js';
+import type { WasmContext } from '../context.js';
+import type { WasmStorage } from '../storage.js';
 
 type Fn = (...args: number[]) => number;
 

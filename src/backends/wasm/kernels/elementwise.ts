@@ -1,7 +1,8 @@
 // Bindings of the elementwise, reduction, loss, Adam, data, random and dropout kernels
 // (assembly/elementwise.ts, reduce.ts, loss.ts, adam.ts, data.ts, random.ts, dropout.ts).
 import type { KernelTable } from '../../../kernels/contract.js';
-import { bumpVersion, type WasmContext, type WasmStorage } from '../storage.js';
+import type { WasmContext } from '../context.js';
+import { bumpVersion, type WasmStorage } from '../storage.js';
 
 type Fn = (...args: number[]) => void;
 

@@ -1,6 +1,7 @@
 // The WASM backend's kernel table: the union of every family's bindings.
 import type { KernelTable } from '../../../kernels/contract.js';
-import type { WasmContext, WasmStorage } from '../storage.js';
+import type { WasmContext } from '../context.js';
+import type { WasmStorage } from '../storage.js';
 import { activationKernels } from './activation.js';
 import { CONV_PARALLEL_KERNELS, convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';

@@ -1,6 +1,7 @@
 // Bindings of the pad kernels (assembly/pad.ts) and nearest upsampling (assembly/upsample.ts).
 import type { KernelTable, PadAttrs } from '../../../kernels/contract.js';
-import type { WasmContext, WasmStorage } from '../storage.js';
+import type { WasmContext } from '../context.js';
+import type { WasmStorage } from '../storage.js';
 
 type Fn = (...args: number[]) => void;
 

@@ -4,7 +4,8 @@
 // conv, so 1 and N threads give the same bits), and the interleave between that conv's
 // [n, 4*cOut, h+1, w+1] grid and y's [n, cOut, 2h, 2w] (or its adjoint for the gradients).
 import type { ConvGeometry, KernelTable, UpsampleConvAttrs } from '../../../kernels/contract.js';
-import type { WasmContext, WasmStorage } from '../storage.js';
+import type { WasmContext } from '../context.js';
+import type { WasmStorage } from '../storage.js';
 
 type Fn = (...args: number[]) => number;
 

@@ -4,7 +4,8 @@
 // filters come from the backend's cache (../winograd_cache.ts), made at most once per weight
 // version; the kernel runs split into parts over the thread pool like the other convs.
 import type { ConvGeometry, KernelTable } from '../../../kernels/contract.js';
-import type { WasmContext, WasmStorage } from '../storage.js';
+import type { WasmContext } from '../context.js';
+import type { WasmStorage } from '../storage.js';
 
 type Fn = (...args: number[]) => number;
 
