@@ -24,10 +24,6 @@ struct Params {
 
 //#include gemm_bias_bindings IN=img OUT=out
 
-// Staged tiles, k-major: As[k*TM + m], Bs[k*TN + p] (float indices; stored as vec4s).
-var<workgroup> As: array<vec4<f32>, TK * TM / 4u>;
-var<workgroup> Bs: array<vec4<f32>, TK * TN / 4u>;
-
 // A reduction index k as its tap (c, ki, kj) = digits(k, kh, kw), k = (c*kh + ki)*kw + kj.
 // Staging walks k by carry-adds (addDigits): integer division would cost as much as the tile's FMAs.
 //#include mixed_radix

@@ -26,10 +26,6 @@ struct Params {
 
 //#include gemm_bias_bindings IN=src OUT=img
 
-// Staged tiles, k-major: As[k*TM + c], Bs[k*TN + pixel] (float indices; stored as vec4s).
-var<workgroup> As: array<vec4<f32>, TK * TM / 4u>;
-var<workgroup> Bs: array<vec4<f32>, TK * TN / 4u>;
-
 // Ceiling division of non-negative a by positive b.
 fn cdiv(a: i32, b: i32) -> i32 {
   return (a + b - 1) / b;

@@ -36,10 +36,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> part: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-// Staged tiles, reduction-major: As[r*TM + m], Bs[r*TN + k] (float indices; stored as vec4s).
-var<workgroup> As: array<vec4<f32>, TR * TM / 4u>;
-var<workgroup> Bs: array<vec4<f32>, TR * TN / 4u>;
-
 // digits() and addDigits() (kernels/templates/mixed_radix.wgsl) walk a weight column
 // k = (c*kh + ki)*kw + kj and a reduction index r = (n*gridH + oy)*gridW + ox.
 //#include mixed_radix
