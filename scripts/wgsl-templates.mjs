@@ -13,8 +13,8 @@
 //   //#include NAME K=V ... kernels/templates/NAME.wgsl in place of the line, its [[K]] filled
 //                           from the arguments, then from the file's //#set values
 //   //## text               a comment of the template itself, left out of the output
-// `[[KEY]]` alone on a line (after indentation) takes a block value; inside a line, a one-line
-// value. `@binding(#)` is numbered 0, 1, ... in the order the expanded text declares them.
+// `[[KEY]]` alone on a line (after indentation) takes a block value (an empty one removes the
+// line); inside a line, a one-line value. `@binding(#)` is numbered 0, 1, ... in the order the expanded text declares them.
 // Every placeholder must be set and every value used: a slip is a build error, not a kernel
 // that fails to compile at run time.
 import { readFileSync } from 'node:fs';
@@ -128,7 +128,8 @@ function fill(text, values, used, where, partial = false) {
     const whole = line.match(/^\s*\[\[(\w+)\]\]\s*$/);
     if (whole && values.has(whole[1])) {
       used.add(whole[1]);
-      lines.push(values.get(whole[1]));
+      // An empty block (a //#set KEY with no lines) removes the placeholder's line.
+      if (values.get(whole[1]) !== '') lines.push(values.get(whole[1]));
       continue;
     }
     lines.push(
