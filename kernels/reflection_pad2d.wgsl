@@ -28,16 +28,7 @@ fn reflectIndex(p: i32, size: i32) -> i32 {
   return p;
 }
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let i = cg_flat(wid, nwg, lid, WG);
-  if (i >= params.total) {
-    return;
-  }
+//#include flat_main I=i LIMIT=total
   let opl = u32(params.oh * params.ow);
   let p = i / opl;
   let rem = i32(i - p * opl);
