@@ -2,17 +2,7 @@
 // reflecting without repeating the edge (PyTorch's ReflectionPad2d; pads are < the size). One
 // thread per output element, the 1-D grid folded into 2-D (maxComputeWorkgroupsPerDimension).
 
-const WG: u32 = {{WG}}u;
-
-struct Params {
-  total: u32,
-  h: i32,
-  w: i32,
-  left: i32,
-  top: i32,
-  oh: i32,
-  ow: i32,
-}
+//#include pad_params
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;

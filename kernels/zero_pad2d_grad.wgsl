@@ -1,17 +1,7 @@
 // zeroPad2d's backward: dx is the interior of dy. One thread per input element, the 1-D grid
 // folded into 2-D.
 
-const WG: u32 = {{WG}}u;
-
-struct Params {
-  total: u32,
-  h: i32,
-  w: i32,
-  left: i32,
-  top: i32,
-  oh: i32,
-  ow: i32,
-}
+//#include pad_params
 
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
