@@ -20,25 +20,17 @@ import {
   type TrainingState,
 } from './checkpoint.js';
 
-/** What the training state is made of: the trainer's networks, optimizers, schedulers, buffers and random sources. */
-export interface TrainerParts {
-  readonly options: Readonly<ResolvedCycleGANOptions>;
-  readonly G_AB: Module;
-  readonly G_BA: Module;
-  readonly D_A: Module;
-  readonly D_B: Module;
-  readonly optimizerG: Adam;
-  readonly optimizerDA: Adam;
-  readonly optimizerDB: Adam;
-  readonly schedulerG: LambdaLRScheduler;
-  readonly schedulerDA: LambdaLRScheduler;
-  readonly schedulerDB: LambdaLRScheduler;
-  readonly fakeABuffer: ReplayBuffer;
-  readonly fakeBBuffer: ReplayBuffer;
-  readonly dataRng: Rng;
-  readonly sampleRng: Rng;
-  readonly replayRandom: ReplayRandom;
-}
+/**
+ * What the training state is made of: the trainer's networks (by their checkpoint names),
+ * optimizers, schedulers, replay buffers and random sources, as CycleGANTrainer exposes them.
+ */
+export type TrainerParts = Readonly<
+  Record<NetworkName, Module> &
+    Record<'optimizerG' | 'optimizerDA' | 'optimizerDB', Adam> &
+    Record<'schedulerG' | 'schedulerDA' | 'schedulerDB', LambdaLRScheduler> &
+    Record<'fakeABuffer' | 'fakeBBuffer', ReplayBuffer> &
+    Record<'dataRng' | 'sampleRng', Rng> & { options: Readonly<ResolvedCycleGANOptions>; replayRandom: ReplayRandom }
+>;
 
 /** Where a run stands: the trainer's counters (it keeps them; fit() moves them through its FitHost). */
 export interface RunPosition {
