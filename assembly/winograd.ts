@@ -25,6 +25,7 @@ import { GEMM_KC, gemmPackedABytes, gemmPackedSlice } from './gemm';
 import { nextUnit } from './tasks';
 import { winogradPositions } from './winograd_filter';
 import { inputQuad2, outputQuad2 } from './winograd_f2';
+import { gatherQuadTiles, quadColumnBlock, quadInputRow, storeQuadTileRows, storeRowPart } from './winograd_quads';
 import { col0, col1, col2, col3, detransform4, transform6 } from './winograd_transforms';
 
 /** Quads (4 tiles each) per unit: units of 32 tiles keep V and M of 256 channels near L2's size. */
@@ -174,12 +175,10 @@ function inputQuad(
   const five = f32x4.splat(5);
   const two = f32x4.splat(2);
   const planeBytes = (<usize>h * <usize>w) << 2;
-  // Column block qi (4 tiles) sits in packed panel qi/2 at lanes 4*(qi%2): panel layout of
-  // gemm.ts (8 columns per k row), slices of GEMM_KC channels.
   for (let c = 0; c < cIn; c++) {
     const plane = x + <usize>c * planeBytes;
     if (!segment) {
-      gatherTiles(plane, h, w, t0, tw, tilesPerImage, pad, gather);
+      gatherQuadTiles(plane, h, w, t0, tw, tilesPerImage, pad, 4, gather);
       for (let i = 0; i < 6; i++) {
         const s = gather + <usize>(i * 96);
         transform6(tmp + <usize>(i * 96), 16, v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), v128.load(s, 80), four, five, two);
@@ -187,20 +186,7 @@ function inputQuad(
     }
     // Rows: d B for each of the 6 input rows, into tmp[row][6].
     for (let i = 0; segment && i < 6; i++) {
-      const yy = y0 + i;
-      let src: usize;
-      if (yy < 0 || yy >= h) {
-        src = zeroRow;
-      } else if (inside) {
-        src = plane + ((<usize>yy * <usize>w + <usize>x0) << 2);
-      } else {
-        const row = plane + ((<usize>yy * <usize>w) << 2);
-        for (let j = 0; j < 18; j++) {
-          const xx = x0 + j;
-          store<f32>(rowCopy + ((<usize>j) << 2), xx >= 0 && xx < w ? load<f32>(row + ((<usize>xx) << 2)) : 0);
-        }
-        src = rowCopy;
-      }
+      const src = quadInputRow(plane, y0 + i, h, w, x0, 18, inside, rowCopy, zeroRow);
       const v0 = v128.load(src);
       const v1 = v128.load(src, 16);
       const v2 = v128.load(src, 32);
@@ -215,9 +201,7 @@ function inputQuad(
       transform6(tmp + <usize>(i * 96), 16, d0, d1, d2, d3, d4, d5, four, five, two);
     }
     // Columns: Bᵀ (d B), each column of 6 to the 6 positions (i, j).
-    const pc = c - (c % GEMM_KC);
-    const kc = min<i32>(GEMM_KC, cIn - pc);
-    const dst = vBuf + ((<usize>pc * <usize>cols + <usize>(qi >> 1) * <usize>kc * 8 + <usize>(c - pc) * 8 + <usize>((qi & 1) * 4)) << 2);
+    const dst = quadColumnBlock(vBuf, c, cIn, cols, qi, GEMM_KC);
     for (let j = 0; j < 6; j++) {
       const s = tmp + ((<usize>j) << 4);
       transform6(
@@ -233,25 +217,6 @@ function inputQuad(
         five,
         two,
       );
-    }
-  }
-}
-
-/** gather[i][j] (a vector, lane l) = the tile t0 + l's input value (i, j); zero outside the image or past the last tile. */
-function gatherTiles(plane: usize, h: i32, w: i32, t0: i32, tw: i32, tilesPerImage: i32, pad: i32, gather: usize): void {
-  for (let l = 0; l < 4; l++) {
-    const t = t0 + l;
-    const ty = t / tw;
-    const y0 = ty * 4 - pad;
-    const x0 = (t - ty * tw) * 4 - pad;
-    for (let i = 0; i < 6; i++) {
-      const yy = y0 + i;
-      for (let j = 0; j < 6; j++) {
-        const xx = x0 + j;
-        let v: f32 = 0;
-        if (t < tilesPerImage && yy >= 0 && yy < h && xx >= 0 && xx < w) v = load<f32>(plane + ((<usize>yy * <usize>w + <usize>xx) << 2));
-        store<f32>(gather + ((<usize>(i * 6 + j)) << 4) + ((<usize>l) << 2), v);
-      }
     }
   }
 }
@@ -322,7 +287,11 @@ function outputQuad(
       const p3 = col3(o0, o1, o2, o3);
       const row = plane + ((<usize>yy * <usize>ow + <usize>x0) << 2);
       if (!segment) {
-        storeTiles(plane, oh, ow, t0, tw, tilesPerImage, i, p0, p1, p2, p3, o);
+        v128.store(o, p0);
+        v128.store(o, p1, 16);
+        v128.store(o, p2, 32);
+        v128.store(o, p3, 48);
+        storeQuadTileRows(plane, oh, ow, t0, tw, tilesPerImage, 4, i, o);
       } else if (full) {
         v128.store(row, p0);
         v128.store(row, p1, 16);
@@ -334,28 +303,8 @@ function outputQuad(
         v128.store(t, p1, 16);
         v128.store(t, p2, 32);
         v128.store(t, p3, 48);
-        const len = min<i32>(16, ow - x0);
-        for (let j = 0; j < len; j++) store<f32>(row + ((<usize>j) << 2), load<f32>(t + ((<usize>j) << 2)));
+        storeRowPart(row, t, min<i32>(16, ow - x0));
       }
     }
-  }
-}
-
-/** Row i of each lane's output tile (p_l: tile t0 + l's 4 pixels) to y, inside the image only. */
-function storeTiles(plane: usize, oh: i32, ow: i32, t0: i32, tw: i32, tilesPerImage: i32, i: i32, p0: v128, p1: v128, p2: v128, p3: v128, t: usize): void {
-  v128.store(t, p0);
-  v128.store(t, p1, 16);
-  v128.store(t, p2, 32);
-  v128.store(t, p3, 48);
-  for (let l = 0; l < 4; l++) {
-    const tile = t0 + l;
-    if (tile >= tilesPerImage) break;
-    const ty = tile / tw;
-    const yy = ty * 4 + i;
-    if (yy >= oh) continue;
-    const x0 = (tile - ty * tw) * 4;
-    const len = min<i32>(4, ow - x0);
-    const row = plane + ((<usize>yy * <usize>ow + <usize>x0) << 2);
-    for (let j = 0; j < len; j++) store<f32>(row + ((<usize>j) << 2), load<f32>(t + ((<usize>(l * 4 + j)) << 2)));
   }
 }

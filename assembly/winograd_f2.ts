@@ -11,6 +11,7 @@
 // A quad is 4 tiles of one row (8 output columns, a 4 x 10 input window), one per lane, laid
 // out in V and M exactly as the F(4x4) quads are.
 import { GEMM_KC } from './gemm';
+import { gatherQuadTiles, quadColumnBlock, quadInputRow, storeQuadTileRows, storeRowPart } from './winograd_quads';
 
 // @ts-ignore: decorator
 @inline
@@ -39,27 +40,14 @@ export function inputQuad2(
   for (let c = 0; c < cIn; c++) {
     const plane = x + <usize>c * planeBytes;
     if (!segment) {
-      gatherTiles2(plane, h, w, t0, tw, tilesPerImage, pad, gather);
+      gatherQuadTiles(plane, h, w, t0, tw, tilesPerImage, pad, 2, gather);
       for (let i = 0; i < 4; i++) {
         const s = gather + <usize>(i * 64);
         bt4(tmp + <usize>(i * 64), 16, v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48));
       }
     }
     for (let i = 0; segment && i < 4; i++) {
-      const yy = y0 + i;
-      let src: usize;
-      if (yy < 0 || yy >= h) {
-        src = zeroRow;
-      } else if (inside) {
-        src = plane + ((<usize>yy * <usize>w + <usize>x0) << 2);
-      } else {
-        const row = plane + ((<usize>yy * <usize>w) << 2);
-        for (let j = 0; j < 10; j++) {
-          const xx = x0 + j;
-          store<f32>(rowCopy + ((<usize>j) << 2), xx >= 0 && xx < w ? load<f32>(row + ((<usize>xx) << 2)) : 0);
-        }
-        src = rowCopy;
-      }
+      const src = quadInputRow(plane, y0 + i, h, w, x0, 10, inside, rowCopy, zeroRow);
       // Lane l is tile l, whose column j is src[2l + j].
       const v0 = v128.load(src);
       const v1 = v128.load(src, 16);
@@ -74,31 +62,10 @@ export function inputQuad2(
         f32x4.shuffle(u0, u1, 1, 3, 5, 7),
       );
     }
-    const pc = c - (c % GEMM_KC);
-    const kc = min<i32>(GEMM_KC, cIn - pc);
-    const dst = vBuf + ((<usize>pc * <usize>cols + <usize>(qi >> 1) * <usize>kc * 8 + <usize>(c - pc) * 8 + <usize>((qi & 1) * 4)) << 2);
+    const dst = quadColumnBlock(vBuf, c, cIn, cols, qi, GEMM_KC);
     for (let j = 0; j < 4; j++) {
       const s = tmp + ((<usize>j) << 4);
       bt4(dst + <usize>j * vPos, 4 * vPos, v128.load(s), v128.load(s, 64), v128.load(s, 128), v128.load(s, 192));
-    }
-  }
-}
-
-/** gather[i][j] (lane l) = tile t0 + l's input value (i, j); zero outside the image or past the last tile. */
-function gatherTiles2(plane: usize, h: i32, w: i32, t0: i32, tw: i32, tilesPerImage: i32, pad: i32, gather: usize): void {
-  for (let l = 0; l < 4; l++) {
-    const t = t0 + l;
-    const ty = t / tw;
-    const y0 = ty * 2 - pad;
-    const x0 = (t - ty * tw) * 2 - pad;
-    for (let i = 0; i < 4; i++) {
-      const yy = y0 + i;
-      for (let j = 0; j < 4; j++) {
-        const xx = x0 + j;
-        let v: f32 = 0;
-        if (t < tilesPerImage && yy >= 0 && yy < h && xx >= 0 && xx < w) v = load<f32>(plane + ((<usize>yy * <usize>w + <usize>xx) << 2));
-        store<f32>(gather + ((<usize>(i * 4 + j)) << 4) + ((<usize>l) << 2), v);
-      }
     }
   }
 }
@@ -150,24 +117,13 @@ export function outputQuad2(
         } else {
           v128.store(o, p0);
           v128.store(o, p1, 16);
-          const len = min<i32>(8, ow - x0);
-          for (let j = 0; j < len; j++) store<f32>(row + ((<usize>j) << 2), load<f32>(o + ((<usize>j) << 2)));
+          storeRowPart(row, o, min<i32>(8, ow - x0));
         }
         continue;
       }
       v128.store(o, p0);
       v128.store(o, p1, 16);
-      for (let l = 0; l < 4; l++) {
-        const tile = t0 + l;
-        if (tile >= tilesPerImage) break;
-        const ty = tile / tw;
-        const yy = ty * 2 + i;
-        if (yy >= oh) continue;
-        const tx0 = (tile - ty * tw) * 2;
-        const len = min<i32>(2, ow - tx0);
-        const row = plane + ((<usize>yy * <usize>ow + <usize>tx0) << 2);
-        for (let j = 0; j < len; j++) store<f32>(row + ((<usize>j) << 2), load<f32>(o + ((<usize>(l * 2 + j)) << 2)));
-      }
+      storeQuadTileRows(plane, oh, ow, t0, tw, tilesPerImage, 2, i, o);
     }
   }
 }

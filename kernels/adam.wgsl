@@ -23,13 +23,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> exp_avg_sq: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-@compute @workgroup_size({{WG}})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = cg_flat(wid, nwg, lid, {{WG}}u);
-  if (i >= p.n) {
-    return;
-  }
+//#include elementwise_main
   let w = param[i];
   var g = grad[i];
   if (p.decay != 0u) {

@@ -12,25 +12,11 @@
 // output tile, each thread an 8x8 block in vec4 registers; TILE_K-deep steps staged in workgroup
 // memory. The reduction index k = (m*nKi + u)*nKj + v is tracked as (m, u, v) by carry-adds.
 
-const TM: u32 = {{TILE_M}}u;
-const TN: u32 = {{TILE_N}}u;
-const TK: u32 = {{TILE_K}}u;
-const NT: u32 = 64u;
+//#include gemm_tile_consts K=TK
 const HAS_BIAS: bool = {{HAS_BIAS}} != 0;
 
 struct Params {
-  imgC: i32,
-  imgH: i32,
-  imgW: i32,
-  m: i32,
-  kh: i32,
-  kw: i32,
-  gridH: i32,
-  gridW: i32,
-  sh: i32,
-  sw: i32,
-  ph: i32,
-  pw: i32,
+//#include conv_params_geometry
   // tiles of TN pixels per phase (sized for the largest phase), tiles of TM channels
   tilesP: u32,
   tilesM: u32,
@@ -38,53 +24,18 @@ struct Params {
   total: u32,
 }
 
-@group(0) @binding(0) var<storage, read> src: array<f32>;
-@group(0) @binding(1) var<storage, read> weight: array<f32>;
-// Bound to any read-only buffer when HAS_BIAS is 0; never read then.
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> img: array<f32>;
-@group(0) @binding(4) var<uniform> params: Params;
-
-// Staged tiles, k-major: As[k*TM + c], Bs[k*TN + pixel] (float indices; stored as vec4s).
-var<workgroup> As: array<vec4<f32>, TK * TM / 4u>;
-var<workgroup> Bs: array<vec4<f32>, TK * TN / 4u>;
+//#include gemm_bias_bindings IN=src OUT=img
 
 // Ceiling division of non-negative a by positive b.
 fn cdiv(a: i32, b: i32) -> i32 {
   return (a + b - 1) / b;
 }
 
-// A reduction index k as (m, u, v), k = (m*nKi + u)*nKj + v (nKi, nKj > 0).
-fn tapOf(k: u32, nKi: i32, nKj: i32) -> vec3<i32> {
-  let taps = u32(nKi * nKj);
-  let t = k % taps;
-  return vec3<i32>(i32(k / taps), i32(t) / nKj, i32(t) % nKj);
-}
+// A reduction index k as (m, u, v) = digits(k, nKi, nKj), k = (m*nKi + u)*nKj + v (nKi, nKj > 0),
+// advanced by addDigits (one carry each, as d's u < nKi and v < nKj).
+//#include mixed_radix
 
-// The (m, u, v) of k + d from those of k and d (d's u < nKi and v < nKj: one carry each).
-fn addTaps(a: vec3<i32>, d: vec3<i32>, nKi: i32, nKj: i32) -> vec3<i32> {
-  var t = a + d;
-  if (t.z >= nKj) {
-    t = t + vec3<i32>(0, 1, -nKj);
-  }
-  if (t.y >= nKi) {
-    t = t + vec3<i32>(1, -nKi, 0);
-  }
-  return t;
-}
-
-@compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  // The grid is folded into 2-D (header: cg_group); the exit is uniform per workgroup, so the
-  // barriers below stay in uniform control flow.
-  let wg = cg_group(wid, nwg);
-  if (wg >= params.total) {
-    return;
-  }
+//#include gemm_tile_main
   let tileP = wg % params.tilesP;
   var rest = wg / params.tilesP;
   let tileC = rest % params.tilesM;
@@ -125,21 +76,12 @@ fn main(
   // of its columns). A phase without taps (K = 0) skips the loop and never uses them.
   let safeKi = max(nKi, 1);
   let safeKj = max(nKj, 1);
-  let dTile = tapOf(TK, safeKi, safeKj);
-  var tapA = tapOf(aK, safeKi, safeKj);
+  let dTile = digits(TK, safeKi, safeKj);
+  var tapA = digits(aK, safeKi, safeKj);
   var tapB = vec3<i32>(0);
   let safeSubW = u32(max(subW, 1));
 
-  let tx = lid % (TN / 8u);
-  let ty = lid / (TN / 8u);
-  var c00 = vec4<f32>(0.0); var c01 = vec4<f32>(0.0);
-  var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0);
-  var c20 = vec4<f32>(0.0); var c21 = vec4<f32>(0.0);
-  var c30 = vec4<f32>(0.0); var c31 = vec4<f32>(0.0);
-  var c40 = vec4<f32>(0.0); var c41 = vec4<f32>(0.0);
-  var c50 = vec4<f32>(0.0); var c51 = vec4<f32>(0.0);
-  var c60 = vec4<f32>(0.0); var c61 = vec4<f32>(0.0);
-  var c70 = vec4<f32>(0.0); var c71 = vec4<f32>(0.0);
+//#include gemm_tile_registers
 
   for (var k0 = 0u; k0 < K; k0 += TK) {
     // As[k, c] = weight[m, c, kiBase + sh*u, kjBase + sw*v]; tapA.x < M is k < K.
@@ -152,7 +94,7 @@ fn main(
       }
       As[(aK * TM + r) / 4u][r % 4u] = v;
     }
-    tapA = addTaps(tapA, dTile, safeKi, safeKj);
+    tapA = addDigits(tapA, dTile, safeKi, safeKj);
     // Bs[k, q] = src[m, oyBase + a - u, oxBase + b - v] for pixel q = (a, b) of the phase
     // (0 outside src's grid); consecutive threads take consecutive pixels.
     for (var col = lid; col < TN; col += NT) {
@@ -168,26 +110,13 @@ fn main(
           v = src[srcBase + u32(tap.x) * gridP + u32(oy * params.gridW + ox)];
         }
         Bs[(r * TN + col) / 4u][col % 4u] = v;
-        tap = addTaps(tap, vec3<i32>(0, 0, 1), safeKi, safeKj);
+        tap = addDigits(tap, vec3<i32>(0, 0, 1), safeKi, safeKj);
       }
     }
-    tapB = addTaps(tapB, dTile, safeKi, safeKj);
+    tapB = addDigits(tapB, dTile, safeKi, safeKj);
     workgroupBarrier();
 
-    for (var kk = 0u; kk < TK; kk++) {
-      let a0 = As[kk * (TM / 4u) + 2u * ty];
-      let a1 = As[kk * (TM / 4u) + 2u * ty + 1u];
-      let b0 = Bs[kk * (TN / 4u) + 2u * tx];
-      let b1 = Bs[kk * (TN / 4u) + 2u * tx + 1u];
-      c00 = fma(vec4<f32>(a0.x), b0, c00); c01 = fma(vec4<f32>(a0.x), b1, c01);
-      c10 = fma(vec4<f32>(a0.y), b0, c10); c11 = fma(vec4<f32>(a0.y), b1, c11);
-      c20 = fma(vec4<f32>(a0.z), b0, c20); c21 = fma(vec4<f32>(a0.z), b1, c21);
-      c30 = fma(vec4<f32>(a0.w), b0, c30); c31 = fma(vec4<f32>(a0.w), b1, c31);
-      c40 = fma(vec4<f32>(a1.x), b0, c40); c41 = fma(vec4<f32>(a1.x), b1, c41);
-      c50 = fma(vec4<f32>(a1.y), b0, c50); c51 = fma(vec4<f32>(a1.y), b1, c51);
-      c60 = fma(vec4<f32>(a1.z), b0, c60); c61 = fma(vec4<f32>(a1.z), b1, c61);
-      c70 = fma(vec4<f32>(a1.w), b0, c70); c71 = fma(vec4<f32>(a1.w), b1, c71);
-    }
+//#include gemm_tile_fma KK=kk DEPTH=TK
     workgroupBarrier();
   }
 

@@ -14,27 +14,13 @@
 // stages one reduction row (position) of both tiles per step; its position and its columns'
 // taps advance by carry-adds, not divisions.
 
-const TM: u32 = {{TILE_M}}u;
-const TN: u32 = {{TILE_N}}u;
-const TR: u32 = {{TILE_K}}u;
-const NT: u32 = 64u;
+//#include gemm_tile_consts K=TR
 // Thread lid stages reduction row lid % TR, and columns lid / TR, + STEP, ... of both tiles.
 const STEP: u32 = NT / TR;
 
 struct Params {
   n: u32,
-  imgC: i32,
-  imgH: i32,
-  imgW: i32,
-  m: i32,
-  kh: i32,
-  kw: i32,
-  gridH: i32,
-  gridW: i32,
-  sh: i32,
-  sw: i32,
-  ph: i32,
-  pw: i32,
+//#include conv_params_geometry
   tilesK: u32,
   tilesM: u32,
   slices: u32,
@@ -50,41 +36,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> part: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-// Staged tiles, reduction-major: As[r*TM + m], Bs[r*TN + k] (float indices; stored as vec4s).
-var<workgroup> As: array<vec4<f32>, TR * TM / 4u>;
-var<workgroup> Bs: array<vec4<f32>, TR * TN / 4u>;
+// digits() and addDigits() (kernels/templates/mixed_radix.wgsl) walk a weight column
+// k = (c*kh + ki)*kw + kj and a reduction index r = (n*gridH + oy)*gridW + ox.
+//#include mixed_radix
 
-// Mixed-radix digits of i for radices (hi, lo): (i / (hi*lo), (i / lo) % hi, i % lo). Used for a
-// weight column k = (c*kh + ki)*kw + kj and for a reduction index r = (n*gridH + oy)*gridW + ox.
-fn digits(i: u32, hi: i32, lo: i32) -> vec3<i32> {
-  let t = i % u32(hi * lo);
-  return vec3<i32>(i32(i / u32(hi * lo)), i32(t) / lo, i32(t) % lo);
-}
-
-// digits(i + j) from digits(i) and digits(j): one carry per digit suffices.
-fn addDigits(a: vec3<i32>, d: vec3<i32>, hi: i32, lo: i32) -> vec3<i32> {
-  var t = a + d;
-  if (t.z >= lo) {
-    t = t + vec3<i32>(0, 1, -lo);
-  }
-  if (t.y >= hi) {
-    t = t + vec3<i32>(1, -hi, 0);
-  }
-  return t;
-}
-
-@compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  // The grid is folded into 2-D (header: cg_group); the exit is uniform per workgroup, so the
-  // barriers below stay in uniform control flow.
-  let wg = cg_group(wid, nwg);
-  if (wg >= params.total) {
-    return;
-  }
+//#include gemm_tile_main
   let tileK = wg % params.tilesK;
   let rest = wg / params.tilesK;
   let tileM = rest % params.tilesM;
@@ -110,16 +66,7 @@ fn main(
   var pos = digits(rBegin + rl, params.gridH, params.gridW);
   let dPos = digits(TR, params.gridH, params.gridW);
 
-  let tx = lid % (TN / 8u);
-  let ty = lid / (TN / 8u);
-  var c00 = vec4<f32>(0.0); var c01 = vec4<f32>(0.0);
-  var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0);
-  var c20 = vec4<f32>(0.0); var c21 = vec4<f32>(0.0);
-  var c30 = vec4<f32>(0.0); var c31 = vec4<f32>(0.0);
-  var c40 = vec4<f32>(0.0); var c41 = vec4<f32>(0.0);
-  var c50 = vec4<f32>(0.0); var c51 = vec4<f32>(0.0);
-  var c60 = vec4<f32>(0.0); var c61 = vec4<f32>(0.0);
-  var c70 = vec4<f32>(0.0); var c71 = vec4<f32>(0.0);
+//#include gemm_tile_registers
 
   for (var r0 = rBegin; r0 < rEnd; r0 += TR) {
     let rOk = r0 + rl < rEnd;
@@ -153,20 +100,7 @@ fn main(
     pos = addDigits(pos, dPos, params.gridH, params.gridW);
     workgroupBarrier();
 
-    for (var rr = 0u; rr < TR; rr++) {
-      let a0 = As[rr * (TM / 4u) + 2u * ty];
-      let a1 = As[rr * (TM / 4u) + 2u * ty + 1u];
-      let b0 = Bs[rr * (TN / 4u) + 2u * tx];
-      let b1 = Bs[rr * (TN / 4u) + 2u * tx + 1u];
-      c00 = fma(vec4<f32>(a0.x), b0, c00); c01 = fma(vec4<f32>(a0.x), b1, c01);
-      c10 = fma(vec4<f32>(a0.y), b0, c10); c11 = fma(vec4<f32>(a0.y), b1, c11);
-      c20 = fma(vec4<f32>(a0.z), b0, c20); c21 = fma(vec4<f32>(a0.z), b1, c21);
-      c30 = fma(vec4<f32>(a0.w), b0, c30); c31 = fma(vec4<f32>(a0.w), b1, c31);
-      c40 = fma(vec4<f32>(a1.x), b0, c40); c41 = fma(vec4<f32>(a1.x), b1, c41);
-      c50 = fma(vec4<f32>(a1.y), b0, c50); c51 = fma(vec4<f32>(a1.y), b1, c51);
-      c60 = fma(vec4<f32>(a1.z), b0, c60); c61 = fma(vec4<f32>(a1.z), b1, c61);
-      c70 = fma(vec4<f32>(a1.w), b0, c70); c71 = fma(vec4<f32>(a1.w), b1, c71);
-    }
+//#include gemm_tile_fma KK=rr DEPTH=TR
     workgroupBarrier();
   }
 

@@ -29,37 +29,9 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> invStd: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
 
-var<workgroup> red: array<vec2<f32>, WG>;
+//#include workgroup_sum T=vec2<f32>
 
-// Sum of v over the workgroup (every thread gets it). Called in uniform control flow.
-fn workgroupSum(lid: u32, v: vec2<f32>) -> vec2<f32> {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) {
-      red[lid] += red[lid + s];
-    }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  // Nobody may overwrite red[0] (next call) before everyone has read it.
-  workgroupBarrier();
-  return total;
-}
-
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let plane = cg_group(wid, nwg);
-  if (plane >= params.planes) {
-    return;
-  }
-  let hw = params.hw;
-  let base = plane * hw;
-  let fhw = f32(hw);
+//#include plane_main
 
   var s = 0.0;
   for (var i = lid; i < hw; i += WG) {

@@ -30,33 +30,9 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> part: array<f32>;
 @group(0) @binding(7) var<uniform> params: Params;
 
-var<workgroup> red: array<vec3<f32>, WG>;
+//#include workgroup_sum T=vec3<f32>
 
-fn workgroupSum(lid: u32, v: vec3<f32>) -> vec3<f32> {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) {
-      red[lid] += red[lid + s];
-    }
-    workgroupBarrier();
-  }
-  return red[0];
-}
-
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let plane = cg_group(wid, nwg);
-  if (plane >= params.planes) {
-    return;
-  }
-  let hw = params.hw;
-  let base = plane * hw;
-  let fhw = f32(hw);
+//#include plane_main
   let m = mean[plane];
   let inv = invStd[plane];
 

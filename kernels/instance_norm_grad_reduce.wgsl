@@ -17,16 +17,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dbias: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let ch = cg_flat(wid, nwg, lid, WG);
-  if (ch >= params.c) {
-    return;
-  }
+//#include flat_main I=ch LIMIT=c
   var sumDy = 0.0;
   var sumDyXhat = 0.0;
   for (var b = 0u; b < params.n; b++) {

@@ -1,21 +1,5 @@
 // leakyRelu: y = x where x > 0, else x * negativeSlope.
-// One invocation per element; {{WG}} is the workgroup size.
-struct Params {
-  n: u32,
+//#template unary
+//#set PARAMS
   slope: f32,
-}
-
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
-
-@compute @workgroup_size({{WG}})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = cg_flat(wid, nwg, lid, {{WG}}u);
-  if (i >= p.n) {
-    return;
-  }
-  let v = x[i];
-  y[i] = select(v * p.slope, v, v > 0.0);
-}
+//#set Y select(v * p.slope, v, v > 0.0)

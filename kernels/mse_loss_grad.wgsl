@@ -1,22 +1,12 @@
 // mseLossGrad: dInput = norm * (input - target) * dLoss with norm = float32(2/n), in PyTorch's order.
 // One invocation per element.
-struct Params {
-  n: u32,
+//#template elementwise
+//#set PARAMS
   norm: f32,
-}
-
-@group(0) @binding(0) var<storage, read> inp: array<f32>;
-@group(0) @binding(1) var<storage, read> tgt: array<f32>;
-@group(0) @binding(2) var<storage, read> dloss: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dinput: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
-
-@compute @workgroup_size({{WG}})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = cg_flat(wid, nwg, lid, {{WG}}u);
-  if (i >= p.n) {
-    return;
-  }
+//#set BINDINGS
+@group(0) @binding(#) var<storage, read> inp: array<f32>;
+@group(0) @binding(#) var<storage, read> tgt: array<f32>;
+@group(0) @binding(#) var<storage, read> dloss: array<f32>;
+@group(0) @binding(#) var<storage, read_write> dinput: array<f32>;
+//#set BODY
   dinput[i] = p.norm * (inp[i] - tgt[i]) * dloss[0];
-}

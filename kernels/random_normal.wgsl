@@ -33,15 +33,7 @@ fn sincos(t: f32) -> vec2f {
   }
 }
 
-@compute @workgroup_size({{WG}})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let b = cg_flat(wid, nwg, lid, {{WG}}u);
-  let i0 = b * 4u;
-  if (i0 >= p.n) {
-    return;
-  }
-  let w = cg_philox(b, p.seed);
+//#include philox_main
   for (var q = 0u; q < 2u; q++) {
     let i = i0 + 2u * q;
     if (i >= p.n) {

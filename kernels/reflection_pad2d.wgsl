@@ -2,17 +2,7 @@
 // reflecting without repeating the edge (PyTorch's ReflectionPad2d; pads are < the size). One
 // thread per output element, the 1-D grid folded into 2-D (maxComputeWorkgroupsPerDimension).
 
-const WG: u32 = {{WG}}u;
-
-struct Params {
-  total: u32,
-  h: i32,
-  w: i32,
-  left: i32,
-  top: i32,
-  oh: i32,
-  ow: i32,
-}
+//#include pad_params
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
@@ -28,16 +18,7 @@ fn reflectIndex(p: i32, size: i32) -> i32 {
   return p;
 }
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let i = cg_flat(wid, nwg, lid, WG);
-  if (i >= params.total) {
-    return;
-  }
+//#include flat_main I=i LIMIT=total
   let opl = u32(params.oh * params.ow);
   let p = i / opl;
   let rem = i32(i - p * opl);

@@ -30,16 +30,7 @@ fn validMask(i: i32, size: i32, before: i32, after: i32) -> vec3<bool> {
   return vec3<bool>(true, i > 0 && i <= before, i < size - 1 && i >= size - 1 - after);
 }
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = cg_flat(wid, nwg, lid, WG);
-  if (idx >= params.total) {
-    return;
-  }
+//#include flat_main I=idx LIMIT=total
   let h = params.h;
   let w = params.w;
   let oh = h + params.top + params.bottom;

@@ -12,13 +12,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-@compute @workgroup_size({{WG}})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = cg_flat(wid, nwg, lid, {{WG}}u);
-  if (i >= p.n) {
-    return;
-  }
+//#include elementwise_main
   let o = i / p.row_in;
   let c = i - o * p.row_in;
   var v = 0.0;

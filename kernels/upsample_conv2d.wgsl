@@ -19,16 +19,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let i = cg_flat(wid, nwg, lid, WG);
-  if (i >= params.total) {
-    return;
-  }
+//#include flat_main I=i LIMIT=total
   let ow = 2u * params.w;
   let oh = 2u * params.h;
   let ox = i % ow;

@@ -22,16 +22,7 @@ fn tap_of(p: u32, i: u32) -> u32 {
   return select(0u, 1u, i == 2u);
 }
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = cg_flat(wid, nwg, lid, WG);
-  if (idx >= params.total) {
-    return;
-  }
+//#include flat_main I=idx LIMIT=total
   let k = idx / 9u;
   let t = idx % 9u;
   let i = t / 3u;

@@ -29,16 +29,7 @@ fn tap_hi(p: u32, t: u32) -> u32 {
   return select(2u, 1u, t == 0u);
 }
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = cg_flat(wid, nwg, lid, WG);
-  if (idx >= params.total) {
-    return;
-  }
+//#include flat_main I=idx LIMIT=total
   let tj = idx & 1u;
   let ti = (idx >> 1u) & 1u;
   let k = (idx >> 2u) % params.planes;

@@ -15,16 +15,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let i = cg_flat(wid, nwg, lid, WG);
-  if (i >= params.total) {
-    return;
-  }
+//#include flat_main I=i LIMIT=total
   let ow = params.w * params.scale;
   // Rows of all planes are contiguous: output row `row` comes from input row row / scale.
   let row = i / ow;

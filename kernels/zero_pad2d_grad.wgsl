@@ -1,32 +1,13 @@
 // zeroPad2d's backward: dx is the interior of dy. One thread per input element, the 1-D grid
 // folded into 2-D.
 
-const WG: u32 = {{WG}}u;
-
-struct Params {
-  total: u32,
-  h: i32,
-  w: i32,
-  left: i32,
-  top: i32,
-  oh: i32,
-  ow: i32,
-}
+//#include pad_params
 
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = cg_flat(wid, nwg, lid, WG);
-  if (idx >= params.total) {
-    return;
-  }
+//#include flat_main I=idx LIMIT=total
   let ipl = u32(params.h * params.w);
   let p = idx / ipl;
   let rem = i32(idx - p * ipl);

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expandKernel } from './wgsl-templates.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
@@ -43,12 +44,15 @@ writeFileSync(
     `export const WASM_MODULES = {\n${entries}\n} as const;\n`,
 );
 
-// WGSL kernels, inlined as text keyed by file name without extension.
+// WGSL kernels, inlined as text keyed by file name without extension; a kernel written as an
+// instance of a template in kernels/templates/ is expanded first (scripts/wgsl-templates.mjs).
 const kernelDir = join(root, 'kernels');
 const wgsl = {};
 if (existsSync(kernelDir)) {
   for (const f of readdirSync(kernelDir).sort()) {
-    if (f.endsWith('.wgsl')) wgsl[f.slice(0, -5)] = readFileSync(join(kernelDir, f), 'utf8');
+    if (!f.endsWith('.wgsl')) continue;
+    const name = f.slice(0, -5);
+    wgsl[name] = expandKernel(name, readFileSync(join(kernelDir, f), 'utf8'), join(kernelDir, 'templates'));
   }
 }
 mkdirSync(join(root, 'src', 'backends', 'webgpu'), { recursive: true });

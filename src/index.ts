@@ -24,6 +24,7 @@ export * from './cyclegan/index.js';
 export { Rng } from './random/rng.js';
 export type { RngState } from './random/rng.js';
 export * from './io/index.js';
+export * from './cyclegan/weights/index.js';
 export * from './data/index.js';
 export { CycleGANTrainer } from './cyclegan/trainer.js';
 export type { StepLosses, Direction, TrainingDataset, FitOptions, FitProgress, FitResult, SampleInfo } from './cyclegan/trainer.js';

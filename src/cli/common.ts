@@ -10,7 +10,7 @@ import type { BackendChoice } from '../engine.js';
 import { decodeImage, encodePng } from '../data/codec.js';
 import { chwToRgba } from '../data/convert.js';
 import { transformImage } from '../data/transforms.js';
-import { saveWeightsAsync } from '../io/load.js';
+import { saveWeightsAsync } from '../cyclegan/weights/save.js';
 import type { Module } from '../nn/module.js';
 import type { StepLosses } from '../cyclegan/trainer.js';
 import type { LossSeries } from './loss_chart.js';

@@ -5,9 +5,10 @@ import { CHECKPOINT_FORMAT } from '../cyclegan/checkpoint.js';
 import { GeneratorResNet } from '../cyclegan/generator.js';
 import { ResnetGenerator } from '../cyclegan/resnet_generator.js';
 import type { Engine } from '../engine.js';
-import { loadModel, loadWeights, type LoadedWeights } from '../io/load.js';
-import { specFromMetadata } from '../io/architectures.js';
-import { inferSpec, selectPrefix, stripDataParallel } from '../io/keymap.js';
+import { loadWeights, type LoadedWeights } from '../io/load.js';
+import { loadModel } from '../cyclegan/weights/load_model.js';
+import { specFromMetadata } from '../cyclegan/weights/architectures.js';
+import { inferSpec, selectPrefix, stripDataParallel } from '../cyclegan/weights/keymap.js';
 import { CliError } from './errors.js';
 import { readFileOrFail } from './files.js';
 

@@ -5,8 +5,9 @@ import { AbortError, AttributeError, CycleGANError, ShapeError } from '../errors
 import type { Rng } from '../random/rng.js';
 import type { UnpairedDataset } from '../data/dataset.js';
 import type { RgbaImage } from './sample_grid.js';
-import type { CycleGANTrainer, StepLosses } from './trainer.js';
-import type { RunPosition } from './trainer_state.js';
+import type { StepLosses } from './losses.js';
+import type { ResolvedCycleGANOptions } from './options.js';
+import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { yieldToEventLoop } from '../worker/progress.js';
 
@@ -79,23 +80,45 @@ export interface FitResult {
   stepAbandoned: boolean;
 }
 
-/** What fit drives on the trainer it holds (the trainer's public step and endEpoch refuse during a fit). */
-export interface FitDriver {
+/**
+ * All that fit uses of the trainer that holds it (CycleGANTrainer builds one per fit). The run
+ * position is read through functions and moved only by beginEpoch, batchDone and endEpoch: the
+ * trainer keeps it. step and endEpoch are the fit's own (the trainer's public ones refuse while
+ * a fit holds it).
+ */
+export interface FitHost {
+  readonly engine: Engine;
+  readonly options: Readonly<ResolvedCycleGANOptions>;
+  /** Shuffles the samples each epoch and drives the dataset's random choices. */
+  readonly dataRng: Rng;
+  /** Picks the images of sample grids. */
+  readonly sampleRng: Rng;
+  /** The generators' current learning rate. */
+  lr(): number;
+  /** The epoch being trained (absolute). */
+  epoch(): number;
+  /** Batches done in the current epoch. */
+  batch(): number;
+  /** The current epoch's sample order, or null before its first batch. */
+  epochOrder(): readonly number[] | null;
+  /** Sets the current epoch's sample order (before its first batch). */
+  beginEpoch(order: number[]): void;
+  /** One training step on [N, C, H, W] batches; counts the step, not the batch. */
   step(realA: Tensor, realB: Tensor, signal: AbortSignal | undefined): Promise<StepLosses>;
+  /** Counts a batch of the current epoch as done. */
+  batchDone(): void;
+  /** Steps the schedulers and moves to the next epoch's first batch. */
   endEpoch(): void;
+  sampleImages(realA: Tensor, realB: Tensor): Promise<RgbaImage>;
+  checkpointBytes(): Promise<Uint8Array>;
+  saveCheckpoint(path: string): Promise<void>;
 }
 
 /**
  * The body of CycleGANTrainer.fit (which checks the trainer is usable first): trains on
- * `dataset` from `run`'s epoch and batch to nEpochs.
+ * `dataset` from the host's epoch and batch to nEpochs.
  */
-export async function fitTrainer(
-  trainer: CycleGANTrainer,
-  run: RunPosition,
-  dataset: TrainingDataset,
-  options: FitOptions,
-  driver: FitDriver,
-): Promise<FitResult> {
+export async function fitTrainer(trainer: FitHost, dataset: TrainingDataset, options: FitOptions): Promise<FitResult> {
   checkDataset(trainer, 'fit', 'dataset', dataset);
   if (options.sampleDataset) checkDataset(trainer, 'fit', 'sampleDataset', options.sampleDataset);
   const { onProgress, signal, checkpoint, onSample, sampleCount = 5 } = options;
@@ -105,9 +128,10 @@ export async function fitTrainer(
   const o = trainer.options;
   const n = dataset.length;
   const batches = Math.ceil(n / o.batchSize);
-  if (run.epochOrder && run.epochOrder.length !== n) {
+  const resumedOrder = trainer.epochOrder();
+  if (resumedOrder && resumedOrder.length !== n) {
     throw new CycleGANError(
-      `CycleGANTrainer.fit: the checkpoint was taken mid-epoch on a dataset of ${run.epochOrder.length} samples; this one has ${n}`,
+      `CycleGANTrainer.fit: the checkpoint was taken mid-epoch on a dataset of ${resumedOrder.length} samples; this one has ${n}`,
     );
   }
   const save = async (): Promise<boolean> => {
@@ -121,30 +145,31 @@ export async function fitTrainer(
   let smoothed = 0;
   const stop = async (stepAbandoned = false): Promise<FitResult> => ({
     status: 'aborted',
-    epoch: run.epoch,
-    batch: run.batch,
+    epoch: trainer.epoch(),
+    batch: trainer.batch(),
     steps,
     checkpointWritten: await save(),
     lastLosses,
     stepAbandoned,
   });
 
-  while (run.epoch < o.nEpochs) {
-    if (!run.epochOrder) run.epochOrder = permutation(n, trainer.dataRng);
-    while (run.batch < batches) {
+  while (trainer.epoch() < o.nEpochs) {
+    if (!trainer.epochOrder()) trainer.beginEpoch(permutation(n, trainer.dataRng));
+    const order = trainer.epochOrder()!;
+    while (trainer.batch() < batches) {
       // Ops are synchronous and awaits resolve as microtasks: without a macrotask turn here, a
       // signal handler, a timer or a worker's cancel message would only run after fit returns.
       await yieldToEventLoop();
       if (signal?.aborted) return stop();
       const t0 = now();
-      const start = run.batch * o.batchSize;
-      const indices = run.epochOrder.slice(start, Math.min(n, start + o.batchSize));
+      const start = trainer.batch() * o.batchSize;
+      const indices = order.slice(start, Math.min(n, start + o.batchSize));
       // The batch's random crops and flips draw from dataRng: an abandoned step gives them back,
       // so that a resumed run draws the same ones.
       const dataRngBefore = trainer.dataRng.getState();
       let losses: StepLosses;
       try {
-        losses = await stepOnSamples(trainer, driver, dataset, indices, trainer.dataRng, signal);
+        losses = await stepOnSamples(trainer, dataset, indices, trainer.dataRng, signal);
       } catch (e) {
         if (!(e instanceof AbortError)) throw e;
         trainer.dataRng.setState(dataRngBefore);
@@ -152,23 +177,24 @@ export async function fitTrainer(
       }
       lastLosses = losses;
       steps += 1;
-      const batch = run.batch;
-      const batchesDone = run.epoch * batches + batch; // the reference's batches_done
-      run.batch += 1;
+      const epoch = trainer.epoch();
+      const batch = trainer.batch();
+      const batchesDone = epoch * batches + batch; // the reference's batches_done
+      trainer.batchDone();
       const stepSeconds = (now() - t0) / 1000;
       smoothed = smoothed === 0 ? stepSeconds : 0.9 * smoothed + 0.1 * stepSeconds;
       const batchesLeft = o.nEpochs * batches - (batchesDone + 1);
       const abortedBeforeProgress = signal?.aborted ?? false;
       if (onProgress) {
         await onProgress({
-          epoch: run.epoch,
+          epoch,
           nEpochs: o.nEpochs,
           batch,
           batches,
           batchesDone: batchesDone + 1,
           batchesLeft,
           losses,
-          lr: trainer.optimizerG.lr,
+          lr: trainer.lr(),
           stepSeconds,
           etaSeconds: batchesLeft * smoothed,
         });
@@ -185,24 +211,23 @@ export async function fitTrainer(
           await drawSample(trainer, from, sampleCount);
         } else {
           const grid = await sampleFrom(trainer, from, sampleCount);
-          await onSample(grid, { epoch: run.epoch, batch, batchesDone });
+          await onSample(grid, { epoch, batch, batchesDone });
         }
       }
     }
-    const finished = run.epoch;
-    driver.endEpoch();
-    if (o.checkpointInterval !== -1 && finished % o.checkpointInterval === 0 && run.epoch < o.nEpochs) {
+    const finished = trainer.epoch();
+    trainer.endEpoch();
+    if (o.checkpointInterval !== -1 && finished % o.checkpointInterval === 0 && trainer.epoch() < o.nEpochs) {
       if (signal?.aborted) return stop();
       await save();
     }
   }
-  return { status: 'completed', epoch: run.epoch, batch: run.batch, steps, checkpointWritten: await save(), lastLosses, stepAbandoned: false };
+  return { status: 'completed', epoch: trainer.epoch(), batch: trainer.batch(), steps, checkpointWritten: await save(), lastLosses, stepAbandoned: false };
 }
 
 /** Collates dataset samples into two [N, C, H, W] batches and steps on them. */
 async function stepOnSamples(
-  trainer: CycleGANTrainer,
-  driver: FitDriver,
+  trainer: FitHost,
   dataset: TrainingDataset,
   indices: number[],
   rng: Rng,
@@ -213,14 +238,14 @@ async function stepOnSamples(
   const realA = trainer.engine.tensor(a, [indices.length, c, h, w]);
   const realB = trainer.engine.tensor(b, [indices.length, c, h, w]);
   try {
-    return await driver.step(realA, realB, signal);
+    return await trainer.step(realA, realB, signal);
   } finally {
     realA.dispose();
     realB.dispose();
   }
 }
 
-async function collate(trainer: CycleGANTrainer, dataset: TrainingDataset, indices: number[], rng: Rng): Promise<{ a: Float32Array; b: Float32Array }> {
+async function collate(trainer: FitHost, dataset: TrainingDataset, indices: number[], rng: Rng): Promise<{ a: Float32Array; b: Float32Array }> {
   const o = trainer.options;
   const size = o.channels * o.imgHeight * o.imgWidth;
   const a = new Float32Array(indices.length * size);
@@ -243,14 +268,14 @@ async function collate(trainer: CycleGANTrainer, dataset: TrainingDataset, indic
 }
 
 /** The images of a sample grid: `count` random samples of `dataset`, drawn with the sample Rng. */
-async function drawSample(trainer: CycleGANTrainer, dataset: TrainingDataset, count: number): Promise<{ a: Float32Array; b: Float32Array; k: number }> {
+async function drawSample(trainer: FitHost, dataset: TrainingDataset, count: number): Promise<{ a: Float32Array; b: Float32Array; k: number }> {
   const k = Math.min(count, dataset.length);
   const indices = permutation(dataset.length, trainer.sampleRng).slice(0, k);
   return { ...(await collate(trainer, dataset, indices, trainer.sampleRng)), k };
 }
 
 /** A sample grid of `count` random samples of `dataset`, drawn with the sample Rng. */
-async function sampleFrom(trainer: CycleGANTrainer, dataset: TrainingDataset, count: number): Promise<RgbaImage> {
+async function sampleFrom(trainer: FitHost, dataset: TrainingDataset, count: number): Promise<RgbaImage> {
   const { a, b, k } = await drawSample(trainer, dataset, count);
   const shape = [k, trainer.options.channels, trainer.options.imgHeight, trainer.options.imgWidth];
   const realA = trainer.engine.tensor(a, shape);
@@ -263,7 +288,7 @@ async function sampleFrom(trainer: CycleGANTrainer, dataset: TrainingDataset, co
   }
 }
 
-function checkDataset(trainer: CycleGANTrainer, what: string, arg: string, d: TrainingDataset): void {
+function checkDataset(trainer: FitHost, what: string, arg: string, d: TrainingDataset): void {
   const where = `CycleGANTrainer.${what}`;
   if (!d || typeof d.get !== 'function') throw new AttributeError(where, arg, 'a dataset with length, channels, height, width and get()', String(d));
   if (!Number.isInteger(d.length) || d.length < 1) throw new AttributeError(where, `${arg}.length`, 'an integer >= 1', String(d.length));

@@ -6,6 +6,15 @@ import { l1Loss, mseLoss } from '../ops/loss.js';
 import type { Tensor } from '../tensor.js';
 import type { Module } from '../nn/module.js';
 
+/** One step's losses, the quantities of the reference's log line. */
+export interface StepLosses {
+  lossD: number;
+  lossG: number;
+  lossGAN: number;
+  lossCycle: number;
+  lossIdentity: number;
+}
+
 /** criterion_GAN: mean squared error of the patch scores against a target of ones or zeros. */
 export function ganLoss(scores: Tensor, target: Tensor): Tensor {
   return mseLoss(scores, target);

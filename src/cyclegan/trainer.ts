@@ -16,27 +16,19 @@ import { Discriminator } from './discriminator.js';
 import { GeneratorResNet } from './generator.js';
 import { recomputeResiduals, setResidualRecompute } from './residual_block.js';
 import { initWeightsNormal } from './init_weights.js';
-import { average, discriminatorLoss, generatorLosses } from './losses.js';
+import { average, discriminatorLoss, generatorLosses, type StepLosses } from './losses.js';
 import { resolveOptions, type CycleGANOptions, type ResolvedCycleGANOptions } from './options.js';
 import { ReplayBuffer, RngReplayRandom, type ReplayRandom } from './replay_buffer.js';
 import { sampleGrid, type RgbaImage } from './sample_grid.js';
 import { decodeCheckpoint, encodeCheckpoint, NETWORK_NAMES, readFileBytes, writeFileAtomic, type TrainingState } from './checkpoint.js';
-import { fitTrainer, type FitOptions, type FitResult, type TrainingDataset } from './fit.js';
+import { fitTrainer, type FitHost, type FitOptions, type FitResult, type TrainingDataset } from './fit.js';
 import { applyState, captureState, networkOf, type RunPosition } from './trainer_state.js';
 import { yieldToEventLoop } from '../worker/progress.js';
 import { translateImage, type TranslateOptions } from '../translate/translate.js';
 
 export type { FitOptions, FitProgress, FitResult, SampleInfo, TrainingDataset } from './fit.js';
 export { permutation } from './fit.js';
-
-/** One step's losses, the quantities of the reference's log line. */
-export interface StepLosses {
-  lossD: number;
-  lossG: number;
-  lossGAN: number;
-  lossCycle: number;
-  lossIdentity: number;
-}
+export type { StepLosses } from './losses.js';
 
 export type Direction = 'AtoB' | 'BtoA';
 
@@ -69,7 +61,10 @@ export class CycleGANTrainer {
   /** Picks the images of sample grids, apart from the training stream. */
   readonly sampleRng: Rng;
   private _replayRandom: ReplayRandom;
-  /** The epoch, batch, steps and epoch order: fit() and checkpoints read and write them. */
+  /**
+   * The epoch, batch, steps and epoch order. Only the trainer writes them: fit() moves them
+   * through the FitHost the trainer gives it, checkpoints read a copy and return a new one.
+   */
   private readonly run: RunPosition;
   private disposed = false;
   /** A step's synchronous part (or its abort check) is running. */
@@ -123,7 +118,7 @@ export class CycleGANTrainer {
     const state = decodeCheckpoint(bytes, typeof source === 'string' ? source : 'checkpoint');
     const trainer = new CycleGANTrainer(engine, { ...state.options, ...overrides });
     try {
-      applyState(trainer, trainer.run, state, typeof source === 'string' ? source : 'checkpoint');
+      Object.assign(trainer.run, applyState(trainer, state, typeof source === 'string' ? source : 'checkpoint'));
     } catch (e) {
       trainer.dispose();
       throw e;
@@ -299,13 +294,39 @@ export class CycleGANTrainer {
     this.assertIdle('fit');
     this.fitting = true;
     try {
-      return await fitTrainer(this, this.run, dataset, options, {
-        step: (a, b, signal) => this.runStep(a, b, signal),
-        endEpoch: () => this.advanceEpoch(),
-      });
+      return await fitTrainer(this.fitHost(), dataset, options);
     } finally {
       this.fitting = false;
     }
+  }
+
+  /**
+   * What fit() drives: the trainer's public parts it reads, and the steps and counter moves that
+   * only a fit may make (the public step() and endEpoch() refuse while it holds the trainer).
+   */
+  private fitHost(): FitHost {
+    const run = this.run;
+    return {
+      engine: this.engine,
+      options: this.options,
+      dataRng: this.dataRng,
+      sampleRng: this.sampleRng,
+      lr: () => this.lr,
+      epoch: () => run.epoch,
+      batch: () => run.batch,
+      epochOrder: () => run.epochOrder,
+      beginEpoch: (order) => {
+        run.epochOrder = order;
+      },
+      step: (a, b, signal) => this.runStep(a, b, signal),
+      batchDone: () => {
+        run.batch += 1;
+      },
+      endEpoch: () => this.advanceEpoch(),
+      sampleImages: (a, b) => this.sampleImages(a, b),
+      checkpointBytes: () => this.checkpointBytes(),
+      saveCheckpoint: (path) => this.saveCheckpoint(path),
+    };
   }
 
   /** Whether a fit() is running on this trainer. */
@@ -371,7 +392,7 @@ export class CycleGANTrainer {
   async trainingState(): Promise<TrainingState> {
     await this.betweenSteps();
     this.assertUsable('checkpoint');
-    return captureState(this, this.run);
+    return captureState(this, { ...this.run });
   }
 
   /** The checkpoint as safetensors bytes (for browsers: store them in IndexedDB, download them, ...). */
@@ -398,7 +419,7 @@ export class CycleGANTrainer {
     if (!(bytes instanceof Uint8Array)) {
       throw new AttributeError('CycleGANTrainer.loadCheckpoint', 'source', 'a file path or a Uint8Array', typeof source);
     }
-    applyState(this, this.run, decodeCheckpoint(bytes, label), label);
+    Object.assign(this.run, applyState(this, decodeCheckpoint(bytes, label), label));
   }
 
   // ------------------------------------------------------------------------- lifetime

@@ -1,11 +1,13 @@
 // CycleGANTrainer's training state: capturing it as plain values (for checkpoints) and
-// restoring it, validated in full before anything is written. Functions taking the trainer and
-// its run position; the trainer's public methods check it is usable and delegate here.
+// restoring it, validated in full before anything is written. Functions taking the trainer's
+// parts they read and write (TrainerParts) and its run position as a value: the trainer's
+// public methods check it is usable, delegate here and keep the position themselves.
 import type { Adam } from '../optim/adam.js';
 import type { LambdaLRScheduler } from '../optim/lambda_lr.js';
 import type { Module } from '../nn/module.js';
-import { TRAJECTORY_OPTIONS } from './options.js';
-import { RngReplayRandom } from './replay_buffer.js';
+import type { Rng } from '../random/rng.js';
+import { TRAJECTORY_OPTIONS, type ResolvedCycleGANOptions } from './options.js';
+import { RngReplayRandom, type ReplayBuffer, type ReplayRandom } from './replay_buffer.js';
 import {
   architectureDifferences,
   BUFFER_NAMES,
@@ -17,9 +19,20 @@ import {
   type OptimizerName,
   type TrainingState,
 } from './checkpoint.js';
-import type { CycleGANTrainer } from './trainer.js';
 
-/** Where a run stands: the trainer's mutable counters, shared with fit(). */
+/**
+ * What the training state is made of: the trainer's networks (by their checkpoint names),
+ * optimizers, schedulers, replay buffers and random sources, as CycleGANTrainer exposes them.
+ */
+export type TrainerParts = Readonly<
+  Record<NetworkName, Module> &
+    Record<'optimizerG' | 'optimizerDA' | 'optimizerDB', Adam> &
+    Record<'schedulerG' | 'schedulerDA' | 'schedulerDB', LambdaLRScheduler> &
+    Record<'fakeABuffer' | 'fakeBBuffer', ReplayBuffer> &
+    Record<'dataRng' | 'sampleRng', Rng> & { options: Readonly<ResolvedCycleGANOptions>; replayRandom: ReplayRandom }
+>;
+
+/** Where a run stands: the trainer's counters (it keeps them; fit() moves them through its FitHost). */
 export interface RunPosition {
   /** The epoch being trained (absolute). */
   epoch: number;
@@ -31,25 +44,25 @@ export interface RunPosition {
   epochOrder: number[] | null;
 }
 
-export function networkOf(trainer: CycleGANTrainer, name: NetworkName): Module {
+export function networkOf(trainer: TrainerParts, name: NetworkName): Module {
   return trainer[name];
 }
 
-function optimizerOf(trainer: CycleGANTrainer, name: OptimizerName): Adam {
+function optimizerOf(trainer: TrainerParts, name: OptimizerName): Adam {
   return name === 'optimizer_G' ? trainer.optimizerG : name === 'optimizer_D_A' ? trainer.optimizerDA : trainer.optimizerDB;
 }
 
-function schedulerOf(trainer: CycleGANTrainer, name: OptimizerName): LambdaLRScheduler {
+function schedulerOf(trainer: TrainerParts, name: OptimizerName): LambdaLRScheduler {
   return name === 'optimizer_G' ? trainer.schedulerG : name === 'optimizer_D_A' ? trainer.schedulerDA : trainer.schedulerDB;
 }
 
-function optimizerParamNames(trainer: CycleGANTrainer, name: OptimizerName): string[] {
+function optimizerParamNames(trainer: TrainerParts, name: OptimizerName): string[] {
   const nets: NetworkName[] = name === 'optimizer_G' ? ['G_AB', 'G_BA'] : name === 'optimizer_D_A' ? ['D_A'] : ['D_B'];
   return nets.flatMap((n) => networkOf(trainer, n).namedParameters().map(([k]) => `${n}.${k}`));
 }
 
 /** The whole training state as plain values (weights and moments read from the backend). */
-export async function captureState(trainer: CycleGANTrainer, run: RunPosition): Promise<TrainingState> {
+export async function captureState(trainer: TrainerParts, run: Readonly<RunPosition>): Promise<TrainingState> {
   const networks = {} as TrainingState['networks'];
   for (const name of NETWORK_NAMES) {
     const out: TrainingState['networks'][NetworkName] = {};
@@ -78,8 +91,11 @@ export async function captureState(trainer: CycleGANTrainer, run: RunPosition): 
   };
 }
 
-/** Validates everything first, then writes: a failure leaves the trainer as it was. */
-export function applyState(trainer: CycleGANTrainer, run: RunPosition, state: TrainingState, label: string): void {
+/**
+ * Validates everything first, then writes the parts: a failure leaves the trainer as it was.
+ * Returns the run position the checkpoint holds, for the trainer to take.
+ */
+export function applyState(trainer: TrainerParts, state: TrainingState, label: string): RunPosition {
   const options = trainer.options;
   const arch = architectureDifferences(state.options, options);
   if (arch.length) {
@@ -161,8 +177,5 @@ export function applyState(trainer: CycleGANTrainer, run: RunPosition, state: Tr
   trainer.sampleRng.setState(rng.sample);
   const replayRandom = trainer.replayRandom;
   if (rng.replay && replayRandom instanceof RngReplayRandom) replayRandom.setState(rng.replay);
-  run.epoch = state.epoch;
-  run.batch = state.batch;
-  run.steps = state.steps;
-  run.epochOrder = state.epochOrder ? [...state.epochOrder] : null;
+  return { epoch: state.epoch, batch: state.batch, steps: state.steps, epochOrder: state.epochOrder ? [...state.epochOrder] : null };
 }

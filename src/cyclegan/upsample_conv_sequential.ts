@@ -6,7 +6,7 @@
 // called on its own.
 import type { Tensor } from '../tensor.js';
 import { Conv2d } from '../nn/conv.js';
-import { releaseIntermediate } from '../nn/memory.js';
+import { chainStep } from '../nn/memory.js';
 import { Sequential } from '../nn/sequential.js';
 import { Upsample } from '../nn/upsample.js';
 import type { Module } from '../nn/module.js';
@@ -35,21 +35,12 @@ export class UpsampleConvSequential extends Sequential {
     for (let i = 0; i < layers.length; i++) {
       const layer = layers[i];
       const conv = layers[i + 1];
-      let next: Tensor;
-      try {
-        if (fusesWithUpsample(layer, conv)) {
-          next = upsampleConv2d(h, conv.weight, conv.bias, { scale: 2, padding: 1 });
-          i++;
-        } else {
-          next = layer.forward(h);
-        }
-      } catch (e) {
-        // The partial result is nobody's: free it (inside a tidy() it would be freed anyway).
-        if (h !== x) h.dispose();
-        throw e;
+      if (fusesWithUpsample(layer, conv)) {
+        h = chainStep(x, h, (t) => upsampleConv2d(t, conv.weight, conv.bias, { scale: 2, padding: 1 }));
+        i++;
+      } else {
+        h = chainStep(x, h, (t) => layer.forward(t));
       }
-      if (h !== x) releaseIntermediate(h, next);
-      h = next;
     }
     return h;
   }

@@ -1,12 +1,11 @@
-// Weight files: safetensors read/write, PyTorch .pth import (zip and legacy), key maps.
-export { loadWeights, loadModel, saveWeights, saveWeightsAsync, detectFormat } from './load.js';
-export type { LoadedWeights, LoadModelOptions, SaveWeightsOptions, WeightFileFormat } from './load.js';
+// Weight files, format by format: safetensors read/write, PyTorch .pth import (zip and legacy),
+// the pickle subset they use. Which network a file holds, its key maps, loadModel and
+// saveWeights are in src/cyclegan/weights/.
+export { loadWeights, detectFormat } from './load.js';
+export type { LoadedWeights, WeightFileFormat } from './load.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
 export type { SafetensorsContents, WriteSafetensorsOptions } from './safetensors.js';
 export { readPthZip, readPthLegacy } from './pth.js';
-export { inferSpec } from './keymap.js';
-export { buildModel, specOf } from './architectures.js';
-export type { ModelSpec, ModelKind, CycleGANModel, CycleGanModel } from './architectures.js';
 export type { WeightSource } from './source.js';
 export type { TensorMap, WeightTensor } from './tensors.js';
 export type { WeightDType } from './dtype.js';

@@ -12,3 +12,21 @@ import type { Tensor } from '../tensor.js';
 export function releaseIntermediate(used: Tensor, result: Tensor): void {
   if (used !== result) used.dispose();
 }
+
+/**
+ * One layer of a chain that started at `x`: h -> run(h). If run throws, h (a partial result
+ * nobody else holds, unless it is x) is freed; otherwise h is released into the result
+ * (releaseIntermediate). Sequential and UpsampleConvSequential run their layers through it.
+ */
+export function chainStep(x: Tensor, h: Tensor, run: (h: Tensor) => Tensor): Tensor {
+  let next: Tensor;
+  try {
+    next = run(h);
+  } catch (e) {
+    // The partial result is nobody's: free it (inside a tidy() it would be freed anyway).
+    if (h !== x) h.dispose();
+    throw e;
+  }
+  if (h !== x) releaseIntermediate(h, next);
+  return next;
+}

@@ -3,7 +3,7 @@
 import { AttributeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
-import { releaseIntermediate } from './memory.js';
+import { chainStep } from './memory.js';
 
 export class Sequential extends Module implements Iterable<Module> {
   private readonly layers: Module[] = [];
@@ -47,18 +47,7 @@ export class Sequential extends Module implements Iterable<Module> {
    */
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const layer of this.layers) {
-      let next: Tensor;
-      try {
-        next = layer.forward(h);
-      } catch (e) {
-        // The partial result is nobody's: free it (inside a tidy() it would be freed anyway).
-        if (h !== x) h.dispose();
-        throw e;
-      }
-      if (h !== x) releaseIntermediate(h, next);
-      h = next;
-    }
+    for (const layer of this.layers) h = chainStep(x, h, (t) => layer.forward(t));
     return h;
   }
 }

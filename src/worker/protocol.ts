@@ -14,8 +14,9 @@ import type { RawImage } from '../data/image.js';
 import type { CycleGANOptions, ResolvedCycleGANOptions } from '../cyclegan/options.js';
 import type { FitProgress, FitResult, SampleInfo, StepLosses, Direction } from '../cyclegan/trainer.js';
 import type { RgbaImage } from '../cyclegan/sample_grid.js';
-import type { ModelSpec } from '../io/architectures.js';
-import type { LoadModelOptions, SaveWeightsOptions } from '../io/load.js';
+import type { ModelSpec } from '../cyclegan/weights/architectures.js';
+import type { LoadModelOptions } from '../cyclegan/weights/load_model.js';
+import type { SaveWeightsOptions } from '../cyclegan/weights/save.js';
 
 export type { Direction };
 

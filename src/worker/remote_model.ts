@@ -2,8 +2,8 @@
 // both, a single generator file one), with translate, weights in and out, and dispose.
 import type { Remote } from 'comlink';
 import type { Direction } from '../cyclegan/trainer.js';
-import type { ModelSpec } from '../io/architectures.js';
-import type { SaveWeightsOptions } from '../io/load.js';
+import type { ModelSpec } from '../cyclegan/weights/architectures.js';
+import type { SaveWeightsOptions } from '../cyclegan/weights/save.js';
 import { CycleGANError } from '../errors.js';
 import { decodeBatch, encodeBatch, TransferList, type BatchInput, type BatchOutput } from './client_images.js';
 import { encodeSource, type SourceInput } from './client_sources.js';

@@ -6,7 +6,7 @@ import { proxy, type Remote } from 'comlink';
 import type { ResolvedCycleGANOptions } from '../cyclegan/options.js';
 import type { Direction, FitProgress, FitResult, SampleInfo, StepLosses } from '../cyclegan/trainer.js';
 import type { RgbaImage } from '../cyclegan/sample_grid.js';
-import type { SaveWeightsOptions } from '../io/load.js';
+import type { SaveWeightsOptions } from '../cyclegan/weights/save.js';
 import { CycleGANError } from '../errors.js';
 import { decodeBatch, encodeBatch, toImageResult, TransferList, type BatchInput, type BatchOutput } from './client_images.js';
 import { encodeDataset, encodeSource, type DatasetInput, type SourceInput } from './client_sources.js';

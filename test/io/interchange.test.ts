@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createEngine, type Engine } from '../../src/engine.js';
 import { StateDictError } from '../../src/errors.js';
-import { loadModel, loadWeights, saveWeights } from '../../src/io/load.js';
-import { specOf, type CycleGANModel } from '../../src/io/architectures.js';
+import { loadWeights } from '../../src/io/load.js';
+import { loadModel } from '../../src/cyclegan/weights/load_model.js';
+import { saveWeights } from '../../src/cyclegan/weights/save.js';
+import { specOf, type CycleGANModel } from '../../src/cyclegan/weights/architectures.js';
 import { ArchitectureError } from '../../src/io/errors.js';
 import { makeFixtures, probeTorch, readF32, relErr, runCheck, type Fixtures } from './torch_helper.js';
 

@@ -6,9 +6,10 @@ import { ResnetGenerator } from '../../src/cyclegan/resnet_generator.js';
 import { NLayerDiscriminator } from '../../src/cyclegan/nlayer_discriminator.js';
 import { GeneratorResNet } from '../../src/cyclegan/generator.js';
 import { Discriminator } from '../../src/cyclegan/discriminator.js';
-import { buildModel, specOf, type ModelSpec } from '../../src/io/architectures.js';
-import { inferSpec } from '../../src/io/keymap.js';
-import { loadModel, saveWeights } from '../../src/io/load.js';
+import { buildModel, specOf, type ModelSpec } from '../../src/cyclegan/weights/architectures.js';
+import { inferSpec } from '../../src/cyclegan/weights/keymap.js';
+import { loadModel } from '../../src/cyclegan/weights/load_model.js';
+import { saveWeights } from '../../src/cyclegan/weights/save.js';
 import { ArchitectureError } from '../../src/io/errors.js';
 import type { Module } from '../../src/nn/module.js';
 

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { floatToHalf, halfToFloat } from '../../src/io/dtype.js';
-import { loadWeights, saveWeights, detectFormat } from '../../src/io/load.js';
+import { loadWeights, detectFormat } from '../../src/io/load.js';
+import { saveWeights } from '../../src/cyclegan/weights/save.js';
 import { WeightFormatError, WeightSourceError } from '../../src/io/errors.js';
 
 /** Builds a safetensors file from a header object and a data section, as an attacker would. */

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/engine.js';
 import { AttributeError, StateDictError } from '../../src/errors.js';
 import { ArchitectureError } from '../../src/io/errors.js';
-import { buildModel, type ModelSpec } from '../../src/io/architectures.js';
-import { expectedTensors } from '../../src/io/expected_shapes.js';
-import { loadModel } from '../../src/io/load.js';
+import { buildModel, type ModelSpec } from '../../src/cyclegan/weights/architectures.js';
+import { expectedTensors } from '../../src/cyclegan/weights/expected_shapes.js';
+import { loadModel } from '../../src/cyclegan/weights/load_model.js';
 import { writeSafetensors } from '../../src/io/safetensors.js';
 
 let engine: Engine;

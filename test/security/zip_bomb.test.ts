@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { inflateRawSync } from 'node:zlib';
 import { createEngine } from '../../src/engine.js';
-import { loadModel, loadWeights } from '../../src/io/load.js';
+import { loadWeights } from '../../src/io/load.js';
+import { loadModel } from '../../src/cyclegan/weights/load_model.js';
 import { readPthZip } from '../../src/io/pth.js';
 import { ZipArchive } from '../../src/io/zip.js';
 import { WeightFormatError } from '../../src/io/errors.js';

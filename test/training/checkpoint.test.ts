@@ -88,7 +88,7 @@ describe('training checkpoints', () => {
   });
 
   it('a generator can be read straight out of a checkpoint file (loadModel with a prefix)', async () => {
-    const { loadModel } = await import('../../src/io/load.js');
+    const { loadModel } = await import('../../src/cyclegan/weights/load_model.js');
     const path = join(dir, 'for-load-model.safetensors');
     await trained.saveCheckpoint(path);
     const g = await loadModel(engine, path, { prefix: 'G_AB.' });

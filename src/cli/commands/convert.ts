@@ -4,9 +4,9 @@
 // anything else is copied tensor by tensor.
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { loadModel } from '../../io/load.js';
+import { loadModel } from '../../cyclegan/weights/load_model.js';
 import { writeSafetensors } from '../../io/safetensors.js';
-import { inferSpec, stripDataParallel } from '../../io/keymap.js';
+import { inferSpec, stripDataParallel } from '../../cyclegan/weights/keymap.js';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { makeEngine, moduleSafetensors, type GlobalOptions } from '../common.js';

@@ -1,9 +1,9 @@
 // `cyclegan-engine info FILE`: what a weight file or training checkpoint holds.
 import { Command } from 'commander';
 import { NETWORK_NAMES } from '../../cyclegan/checkpoint.js';
-import { specFromMetadata } from '../../io/architectures.js';
-import { inferSpec, selectPrefix, stripDataParallel } from '../../io/keymap.js';
-import type { ModelSpec } from '../../io/architectures.js';
+import { specFromMetadata } from '../../cyclegan/weights/architectures.js';
+import { inferSpec, selectPrefix, stripDataParallel } from '../../cyclegan/weights/keymap.js';
+import type { ModelSpec } from '../../cyclegan/weights/architectures.js';
 import type { TensorMap } from '../../io/tensors.js';
 import type { GlobalOptions } from '../common.js';
 import { isCheckpoint, readWeightsFile } from '../weights.js';

@@ -1,13 +1,13 @@
 // The networks a weight file can rebuild, named by `kind`, with the options that construct
 // them. safetensors files written here carry { kind, options } in `__metadata__`; other files
 // have them inferred from their keys (keymap.ts).
-import type { Engine } from '../engine.js';
-import { GeneratorResNet } from '../cyclegan/generator.js';
-import { Discriminator } from '../cyclegan/discriminator.js';
-import { ResnetGenerator, type ResnetGeneratorOptions } from '../cyclegan/resnet_generator.js';
-import { NLayerDiscriminator, type NLayerDiscriminatorOptions } from '../cyclegan/nlayer_discriminator.js';
-import type { Module } from '../nn/module.js';
-import { ArchitectureError } from './errors.js';
+import type { Engine } from '../../engine.js';
+import { GeneratorResNet } from '../generator.js';
+import { Discriminator } from '../discriminator.js';
+import { ResnetGenerator, type ResnetGeneratorOptions } from '../resnet_generator.js';
+import { NLayerDiscriminator, type NLayerDiscriminatorOptions } from '../nlayer_discriminator.js';
+import type { Module } from '../../nn/module.js';
+import { ArchitectureError } from '../../io/errors.js';
 
 /** PyTorch-GAN's (the seed's) networks and the original CycleGAN's. */
 export type ModelSpec =

@@ -3,10 +3,10 @@
 // applies before load_state_dict: DataParallel's `module.` prefix is dropped, and the
 // InstanceNorm `running_mean` / `running_var` / `num_batches_tracked` that torch 0.4 wrote
 // into 2018 checkpoints (InstanceNorm has no running stats here) are ignored with a note.
-import { InstanceNorm2d } from '../nn/norm.js';
-import type { Module } from '../nn/module.js';
+import { InstanceNorm2d } from '../../nn/norm.js';
+import type { Module } from '../../nn/module.js';
 import type { ModelSpec } from './architectures.js';
-import { ArchitectureError } from './errors.js';
+import { ArchitectureError } from '../../io/errors.js';
 
 type Shapes = Record<string, { shape: readonly number[] }>;
 

@@ -5,11 +5,11 @@
 // is a StateDictError or ArchitectureError naming the key and shapes, never an allocation. The layouts mirror the
 // constructors in src/cyclegan/ (test/security/lying_metadata.test.ts compares them with built
 // networks, so the two cannot drift apart).
-import { checkBool, checkInt, checkOptions } from '../nn/args.js';
-import { checkInputShape } from '../cyclegan/shape.js';
+import { checkBool, checkInt, checkOptions } from '../../nn/args.js';
+import { checkInputShape } from '../shape.js';
 import type { ModelSpec } from './architectures.js';
-import { StateDictError } from '../errors.js';
-import { ArchitectureError } from './errors.js';
+import { StateDictError } from '../../errors.js';
+import { ArchitectureError } from '../../io/errors.js';
 
 type Expected = [key: string, shape: number[]];
 
