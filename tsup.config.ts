@@ -22,6 +22,15 @@ const pkg = JSON.parse(readFileSync('./package.json', 'utf8')) as { version: str
 // an import map or a bundler. The runtime dependencies (package.json) are only what the Node
 // paths import at run time: pngjs, jpeg-js (image files), commander, cli-progress (the CLI).
 
+/**
+ * The public types (index.d.ts, index.d.cts) take most of a build's time. The `cyclegan-engine`
+ * bin's first run in a clone (bin/cyclegan-engine.mjs) builds without them
+ * (CYCLEGAN_ENGINE_BUILD_TYPES=0): running needs only the JavaScript. `npm run build` and
+ * `npm pack` (prepack) always build them.
+ */
+const types = process.env.CYCLEGAN_ENGINE_BUILD_TYPES !== '0';
+const dts = types ? { entry: { index: 'src/index.ts' }, compilerOptions: { stripInternal: true } } : false;
+
 /** The generated WASM module, as the bundles reach it: the separate file dist/wasm.js. */
 const wasmModuleExternal = {
   name: 'wasm-module-external',
@@ -47,7 +56,7 @@ export default defineConfig([
     entry: { index: 'src/index.ts', worker: 'src/worker/worker.ts', cli: 'src/cli/bin.ts' },
     format: ['esm'],
     splitting: true,
-    dts: { entry: { index: 'src/index.ts' }, compilerOptions: { stripInternal: true } },
+    dts,
     clean: true,
     shims: true,
     define: { __CLI_VERSION__: JSON.stringify(pkg.version), __CYCLEGAN_CJS_BUILD__: 'false' },
@@ -57,7 +66,7 @@ export default defineConfig([
     entry: { index: 'src/index.ts' },
     format: ['cjs'],
     splitting: false,
-    dts: { entry: { index: 'src/index.ts' }, compilerOptions: { stripInternal: true } },
+    dts,
     // Only the first build cleans dist/, or the builds would wipe each other's output.
     clean: false,
     shims: true,
