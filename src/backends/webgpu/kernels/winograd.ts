@@ -56,7 +56,7 @@ interface Layout {
   chunk: number;
 }
 
-function layout(k: WinogradConv): Layout {
+function layout(k: WinogradConv, chunkFloats: number): Layout {
   if (k.tile !== 2 && k.tile !== 4) throw new Error(`tile must be 2 or 4, got ${k.tile}`);
   const a = k.tile + 2;
   const positions = a * a;
@@ -64,23 +64,23 @@ function layout(k: WinogradConv): Layout {
   const tilesPerImage = Math.ceil(k.oh / k.tile) * tilesW;
   const tiles = k.n * tilesPerImage;
   // A whole number of the GEMM's widest column tile (256) when more than one chunk is needed.
-  let chunk = Math.floor(CHUNK_FLOATS / (positions * Math.max(k.c, k.m)));
+  let chunk = Math.floor(chunkFloats / (positions * Math.max(k.c, k.m)));
   if (chunk >= 256) chunk -= chunk % 256;
   chunk = Math.max(1, Math.min(tiles, chunk));
   return { positions, tilesW, tilesPerImage, tiles, chunk };
 }
 
 /** Scratch: 0 the transformed filter, 1 a chunk's v, 2 a chunk's products. */
-function scratch(k: WinogradConv): number[] {
-  const l = layout(k);
+function scratch(k: WinogradConv, chunkFloats: number): number[] {
+  const l = layout(k, chunkFloats);
   return [l.positions * k.m * k.c, l.positions * k.c * l.chunk, l.positions * k.m * l.chunk];
 }
 
 /** conv.ts's two GEMM tiles: 64 x 64, or 16 x 256 where there are at most 16 rows. */
 const gemmTile = (rows: number) => (rows <= 16 ? { TILE_M: 16, TILE_N: 256, TILE_K: 8 } : { TILE_M: 64, TILE_N: 64, TILE_K: 16 });
 
-function passes(k: WinogradConv, x: WgslBinding, weight: WgslBinding, bias: WgslBinding, hasBias: boolean): WgslPass[] {
-  const l = layout(k);
+function passes(k: WinogradConv, chunkFloats: number, x: WgslBinding, weight: WgslBinding, bias: WgslBinding, hasBias: boolean): WgslPass[] {
+  const l = layout(k, chunkFloats);
   const defines = { WG, TILE: k.tile };
   const filterCount = k.m * k.c;
   const out: WgslPass[] = [
@@ -134,14 +134,19 @@ function passes(k: WinogradConv, x: WgslBinding, weight: WgslBinding, bias: Wgsl
   return out;
 }
 
-export const winogradKernels: WgslKernelTable = {
-  conv2dWinograd: {
-    scratch: (g) => scratch(forward(g)),
-    passes: (g) => passes(forward(g), IN(0), IN(1), IN(2), g.hasBias),
-  },
-  // No bias: the weight stands in for the bias binding, which hasBias = 0 never reads.
-  conv2dGradInputWinograd: {
-    scratch: (g) => scratch(gradInput(g)),
-    passes: (g) => passes(gradInput(g), IN(0), IN(1), IN(1), false),
-  },
-};
+/** The kernels, with chunks of at most `chunkFloats` (smaller only in tests, to get many chunks). */
+export function winogradKernelTable(chunkFloats = CHUNK_FLOATS): WgslKernelTable {
+  return {
+    conv2dWinograd: {
+      scratch: (g) => scratch(forward(g), chunkFloats),
+      passes: (g) => passes(forward(g), chunkFloats, IN(0), IN(1), IN(2), g.hasBias),
+    },
+    // No bias: the weight stands in for the bias binding, which hasBias = 0 never reads.
+    conv2dGradInputWinograd: {
+      scratch: (g) => scratch(gradInput(g), chunkFloats),
+      passes: (g) => passes(gradInput(g), chunkFloats, IN(0), IN(1), IN(1), false),
+    },
+  };
+}
+
+export const winogradKernels: WgslKernelTable = winogradKernelTable();
