@@ -4,7 +4,8 @@
 // conv2d_winograd_filter.wgsl and conv2d_winograd_input.wgsl). The tiling is conv2d.wgsl's: a
 // workgroup of 64 threads owns a TILE_M x TILE_N tile of one position's product, each thread an
 // 8x8 block in sixteen vec4 registers; the reduction runs in TILE_K steps staged in workgroup
-// memory. (TILE_M/8) * (TILE_N/8) must be 64 and TILE_N >= 64.
+// memory. (TILE_M/8) * (TILE_N/8) must be 64, and TILE_K must divide 64 (each thread stages
+// every (64/TILE_K)-th row of u's tile); src/backends/webgpu/kernels/winograd.ts picks the tile.
 
 const TM: u32 = {{TILE_M}}u;
 const TN: u32 = {{TILE_N}}u;

@@ -76,8 +76,24 @@ function scratch(k: WinogradConv, chunkFloats: number): number[] {
   return [l.positions * k.m * k.c, l.positions * k.c * l.chunk, l.positions * k.m * l.chunk];
 }
 
-/** conv.ts's two GEMM tiles: 64 x 64, or 16 x 256 where there are at most 16 rows. */
-const gemmTile = (rows: number) => (rows <= 16 ? { TILE_M: 16, TILE_N: 256, TILE_K: 8 } : { TILE_M: 64, TILE_N: 64, TILE_K: 16 });
+/**
+ * The GEMM's workgroup tiles (64 threads, 8x8 outputs each, staged tiles within 16 KiB): conv.ts's
+ * 64 x 64 and 16 x 256 (few rows), and 128 x 32 and 256 x 16 for few columns. A chunk has as many
+ * columns as output tiles, which is few where many channels meet a small image (16 columns for
+ * F(4x4) at 16x16 outputs, where a 64-wide tile would be three quarters padding).
+ */
+const GEMM_TILES = [
+  { TILE_M: 64, TILE_N: 64, TILE_K: 16 },
+  { TILE_M: 16, TILE_N: 256, TILE_K: 8 },
+  { TILE_M: 128, TILE_N: 32, TILE_K: 16 },
+  { TILE_M: 256, TILE_N: 16, TILE_K: 8 },
+];
+
+/** The tile that pads the rows x columns product least (the first, squarest, on a tie). */
+function gemmTile(rows: number, cols: number): (typeof GEMM_TILES)[number] {
+  const padded = (t: (typeof GEMM_TILES)[number]) => Math.ceil(rows / t.TILE_M) * t.TILE_M * Math.ceil(cols / t.TILE_N) * t.TILE_N;
+  return GEMM_TILES.reduce((best, t) => (padded(t) < padded(best) ? t : best));
+}
 
 function passes(k: WinogradConv, chunkFloats: number, x: WgslBinding, weight: WgslBinding, bias: WgslBinding, hasBias: boolean): WgslPass[] {
   const l = layout(k, chunkFloats);
@@ -92,9 +108,9 @@ function passes(k: WinogradConv, chunkFloats: number, x: WgslBinding, weight: Wg
       workgroups: grid1d(filterCount, WG),
     },
   ];
-  const tile = gemmTile(k.m);
   for (let t0 = 0; t0 < l.tiles; t0 += l.chunk) {
     const count = Math.min(l.chunk, l.tiles - t0);
+    const tile = gemmTile(k.m, count);
     const inCount = k.c * count;
     const outCount = k.m * count;
     const tilesN = Math.ceil(count / tile.TILE_N);
