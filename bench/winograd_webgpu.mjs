@@ -1,6 +1,6 @@
 // The WGSL Winograd kernels (src/backends/webgpu/kernels/winograd.ts) against the direct WGSL
 // conv kernels, on the WebGPU backend, in one run:
-//   node bench/winograd_webgpu.mjs [--quick] [--reps N]
+//   node bench/winograd_webgpu.mjs [--quick] [--reps N] [--no-convs] [--generator] [--before DIST]
 // In Node without a GPU this runs on SwiftShader (Vulkan on the CPU, set below), so the times
 // say how the two algorithms compare there (a relative figure: SwiftShader is no GPU); with
 // VK_DRIVER_FILES or VK_ICD_FILENAMES pointing at a real driver it measures that device.
@@ -10,6 +10,9 @@
 // remake the transformed filter on every call, so every Winograd time includes it. Times are
 // medians of wall time per call (each call waited for with engine.sync()) after one warm-up
 // call that also compiles the pipelines; the machine may be shared, so compare rows of one run.
+// With --generator it also times the seed generator's forward (64x64, 9 blocks, batch 1, no
+// grad: its residual convs run as F(4x4) Winograd) on WebGPU with this build and, with --before
+// DIST, with another build of the library (e.g. /work/main/dist/index.js: before WGSL Winograd).
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
@@ -52,7 +55,7 @@ const cases = [
   ...(quick ? [] : [['residual 128->128 @32', 128, 34, 128, 0], ['small 16->16 @16 p1', 16, 16, 16, 1]]),
 ];
 const rows = [];
-for (const [name, cIn, s, cOut, p] of cases) {
+for (const [name, cIn, s, cOut, p] of argv.includes('--no-convs') ? [] : cases) {
   const o = s + 2 * p - 2;
   const g = { n: 1, cIn, h: s, w: s, cOut, kh: 3, kw: 3, oh: o, ow: o, strideH: 1, strideW: 1, padH: p, padW: p };
   const x = engine.randn([1, cIn, s, s], { seed: 1 });
@@ -87,3 +90,29 @@ for (const k of ['conv2d', 'conv2dWinograd', 'conv2dGradInput', 'conv2dGradInput
 }
 if (argv.includes('--json')) console.log(JSON.stringify(rows));
 engine.dispose();
+
+async function generatorForward(libUsed, label) {
+  const e = await libUsed.createEngine({ backend: 'webgpu' });
+  const g = new libUsed.GeneratorResNet(e, [3, 64, 64], 9);
+  const x = e.randn([1, 3, 64, 64], { seed: 5 });
+  const forward = () => e.noGrad(() => g.forward(x).dispose());
+  forward();
+  await e.sync();
+  e.resetDispatchReport();
+  const ts = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    forward();
+    await e.sync();
+    ts.push(performance.now() - t0);
+  }
+  const k = e.dispatchReport().kernels;
+  const calls = (name) => `${name} ${(k[name]?.webgpu ?? 0) / reps}`;
+  console.log(`generator 64x64 9 blocks forward (WebGPU), ${label}: ${median(ts).toFixed(0)} ms; per forward: ${calls('conv2d')}, ${calls('conv2dWinograd')} on WebGPU`);
+  e.dispose();
+}
+if (argv.includes('--generator')) {
+  await generatorForward(lib, 'this build');
+  const before = opt('--before', null);
+  if (before) await generatorForward(await import(before), `build ${before}`);
+}
