@@ -2,8 +2,8 @@
 // (assembly/winograd.ts), chosen per shape. Winograd does 4x fewer multiply-adds but pays for
 // three transforms per call, which only a large enough channel count and image repay; the
 // crossover below was measured on the WASM backend (bench/winograd.mjs, numbers in its header).
-// The WebGPU backend has no Winograd kernel yet, so there the direct kernels run for every
-// shape (engine._hasKernel says so; dispatchReport() then counts conv2d, not conv2dWinograd).
+// The WebGPU backend has WGSL kernels of the same names (src/backends/webgpu/kernels/winograd.ts)
+// and follows the same rule (bench/winograd_webgpu.mjs compares them with the direct WGSL kernels).
 import type { ConvGeometry, WinogradTile } from '../kernels/contract.js';
 
 /** True when the shape is one Winograd F(4x4, 3x3) computes: 3x3, stride 1, the same padding 0 or 1 on both axes. */

@@ -10,7 +10,8 @@
 //     still check the Winograd arithmetic: forward output and input gradient.
 // Both tiles are checked: F(4x4, 3x3), which inference uses, and F(2x2, 3x3), which the
 // training path uses (the op case above records gradients, so it runs F(2x2)).
-// The WebGPU backend has no Winograd kernel (yet): there the op must run the direct kernels.
+// The WebGPU backend runs its own WGSL Winograd kernels (src/backends/webgpu/kernels/winograd.ts)
+// for the same shapes as WASM, so every check below runs there too, within WebGPU's tolerance.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, createEngine, type Engine, type Tensor } from '../../src/index.js';
 import type { ConvGeometry } from '../../src/kernels/contract.js';
@@ -68,17 +69,17 @@ describe.each(conformanceBackends)('winograd conv2d matches PyTorch on $name (to
       engine.resetDispatchReport();
       settle(backend, `op ${c.name}`, await checkOpCase(engine, c, tol));
       const kernels = engine.dispatchReport().kernels;
-      const winograd = backend !== 'webgpu';
-      expect(Object.keys(kernels)).toContain(winograd && winogradPays(g, false) ? 'conv2dWinograd' : 'conv2d');
-      expect(Object.keys(kernels)).toContain(winograd && winogradPays(g, true) ? 'conv2dGradInputWinograd' : 'conv2dGradInput');
+      expect(Object.keys(kernels)).toContain(winogradPays(g, false) ? 'conv2dWinograd' : 'conv2d');
+      expect(Object.keys(kernels)).toContain(winogradPays(g, true) ? 'conv2dGradInputWinograd' : 'conv2dGradInput');
+      // On WebGPU the kernels must have run there, not on WASM behind a fallback.
+      for (const k of ['conv2dWinograd', 'conv2dGradInputWinograd']) {
+        if (!kernels[k] || backend !== 'webgpu') continue;
+        expect(kernels[k].webgpu ?? 0, k).toBeGreaterThan(0);
+        expect(kernels[k].wasm, `${k} on WASM: ${JSON.stringify(kernels[k].fallbacks)}`).toBeUndefined();
+      }
     }, timeout);
 
     it.each([4, 2] as const)(`kernels F(%ix%i, 3x3): ${c.name}`.replace('%ix%i', '%i'), async (tile) => {
-      if (backend === 'webgpu') {
-        // Not written for WGSL: the op keeps the direct kernels there (checked above).
-        expect(engine._hasKernel('conv2dWinograd')).toBe(false);
-        return;
-      }
       const t = (a: { shape: number[]; b64: string }): Tensor => engine.tensor(decode(a), a.shape);
       const x = t(c.inputs.x);
       const w = t(c.inputs.weight);
@@ -97,7 +98,7 @@ describe.each(conformanceBackends)('winograd conv2d matches PyTorch on $name (to
       } finally {
         for (const v of [x, w, b, dy]) v?.dispose();
       }
-    });
+    }, timeout);
   }
 
   it('the op agrees with the direct kernels on a shape the rule sends to Winograd', async () => {
@@ -105,8 +106,7 @@ describe.each(conformanceBackends)('winograd conv2d matches PyTorch on $name (to
     const w = engine.randn([16, 16, 3, 3], { seed: 4, std: 0.1 });
     engine.resetDispatchReport();
     const y = conv2d(x, w, null, { padding: 1 });
-    const name = backend === 'webgpu' ? 'conv2d' : 'conv2dWinograd';
-    expect(Object.keys(engine.dispatchReport().kernels)).toContain(name);
+    expect(Object.keys(engine.dispatchReport().kernels)).toContain('conv2dWinograd');
     const g: ConvGeometry = { n: 1, cIn: 16, h: 12, w: 12, cOut: 16, kh: 3, kw: 3, oh: 12, ow: 12, strideH: 1, strideW: 1, padH: 1, padW: 1 };
     const [ref] = engine.runKernel('test', 'conv2d', [x, w, null], [[1, 16, 12, 12]], { ...g, hasBias: false });
     const cmp = compare('op vs direct', await y.data(), y.shape, await ref.data(), ref.shape, tol);

@@ -12,6 +12,7 @@ import { padKernels } from './pad.js';
 import { randomKernels } from './random.js';
 import { reduceKernels } from './reduce.js';
 import { upsampleConvKernels } from './upsample_conv.js';
+import { winogradKernels } from './winograd.js';
 
 export const wgslKernels: WgslKernelTable = {
   ...activationKernels,
@@ -19,6 +20,7 @@ export const wgslKernels: WgslKernelTable = {
   ...normKernels,
   ...padKernels,
   ...upsampleConvKernels,
+  ...winogradKernels,
   ...elementwiseKernels,
   ...reduceKernels,
   ...lossKernels,

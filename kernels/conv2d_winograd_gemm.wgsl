@@ -1,0 +1,127 @@
+// conv2dWinograd, pass 3 (once per chunk of tiles): one matrix product per transform position,
+//   out[pos][M, N] = u[pos][M, K] · v[pos][K, N]
+// with M output channels, K input channels and N the chunk's tiles (the layouts of
+// conv2d_winograd_filter.wgsl and conv2d_winograd_input.wgsl). The tiling is conv2d.wgsl's: a
+// workgroup of 64 threads owns a TILE_M x TILE_N tile of one position's product, each thread an
+// 8x8 block in sixteen vec4 registers; the reduction runs in TILE_K steps staged in workgroup
+// memory. (TILE_M/8) * (TILE_N/8) must be 64, and TILE_K must divide 64 (each thread stages
+// every (64/TILE_K)-th row of u's tile); src/backends/webgpu/kernels/winograd.ts picks the tile.
+
+const TM: u32 = {{TILE_M}}u;
+const TN: u32 = {{TILE_N}}u;
+const TK: u32 = {{TILE_K}}u;
+const NT: u32 = 64u;
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  tilesN: u32,
+  tilesM: u32,
+  // workgroups that do work: tilesN * tilesM * positions
+  total: u32,
+}
+
+@group(0) @binding(0) var<storage, read> u: array<f32>;
+@group(0) @binding(1) var<storage, read> v: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+// Staged tiles, k-major: As[k*TM + m], Bs[k*TN + col] (float indices; stored as vec4s).
+var<workgroup> As: array<vec4<f32>, TK * TM / 4u>;
+var<workgroup> Bs: array<vec4<f32>, TK * TN / 4u>;
+
+@compute @workgroup_size(64, 1, 1)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  // Uniform exit per workgroup, so the barriers below stay in uniform control flow.
+  let wg = cg_group(wid, nwg);
+  if (wg >= params.total) {
+    return;
+  }
+  let tileN = wg % params.tilesN;
+  let rest = wg / params.tilesN;
+  let tileM = rest % params.tilesM;
+  let pos = rest / params.tilesM;
+
+  let M = params.m;
+  let N = params.n;
+  let K = params.k;
+  let aBase = pos * M * K;
+  let bBase = pos * K * N;
+  let n0 = tileN * TN;
+  let m0 = tileM * TM;
+  // u staging: k fastest, so consecutive threads read consecutive floats.
+  let aK = lid % TK;
+  let aStep = NT / TK;
+
+  let tx = lid % (TN / 8u);
+  let ty = lid / (TN / 8u);
+  var c00 = vec4<f32>(0.0); var c01 = vec4<f32>(0.0);
+  var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0);
+  var c20 = vec4<f32>(0.0); var c21 = vec4<f32>(0.0);
+  var c30 = vec4<f32>(0.0); var c31 = vec4<f32>(0.0);
+  var c40 = vec4<f32>(0.0); var c41 = vec4<f32>(0.0);
+  var c50 = vec4<f32>(0.0); var c51 = vec4<f32>(0.0);
+  var c60 = vec4<f32>(0.0); var c61 = vec4<f32>(0.0);
+  var c70 = vec4<f32>(0.0); var c71 = vec4<f32>(0.0);
+
+  for (var k0 = 0u; k0 < K; k0 += TK) {
+    for (var r = lid / TK; r < TM; r += aStep) {
+      let m = m0 + r;
+      let k = k0 + aK;
+      var a = 0.0;
+      if (m < M && k < K) {
+        a = u[aBase + m * K + k];
+      }
+      As[(aK * TM + r) / 4u][r % 4u] = a;
+    }
+    // v staging: columns fastest (v's rows are contiguous).
+    for (var e = lid; e < TK * TN; e += NT) {
+      let k = k0 + e / TN;
+      let col = n0 + e % TN;
+      var b = 0.0;
+      if (k < K && col < N) {
+        b = v[bBase + k * N + col];
+      }
+      Bs[e / 4u][e % 4u] = b;
+    }
+    workgroupBarrier();
+
+    for (var kk = 0u; kk < TK; kk++) {
+      let a0 = As[kk * (TM / 4u) + 2u * ty];
+      let a1 = As[kk * (TM / 4u) + 2u * ty + 1u];
+      let b0 = Bs[kk * (TN / 4u) + 2u * tx];
+      let b1 = Bs[kk * (TN / 4u) + 2u * tx + 1u];
+      c00 = fma(vec4<f32>(a0.x), b0, c00); c01 = fma(vec4<f32>(a0.x), b1, c01);
+      c10 = fma(vec4<f32>(a0.y), b0, c10); c11 = fma(vec4<f32>(a0.y), b1, c11);
+      c20 = fma(vec4<f32>(a0.z), b0, c20); c21 = fma(vec4<f32>(a0.z), b1, c21);
+      c30 = fma(vec4<f32>(a0.w), b0, c30); c31 = fma(vec4<f32>(a0.w), b1, c31);
+      c40 = fma(vec4<f32>(a1.x), b0, c40); c41 = fma(vec4<f32>(a1.x), b1, c41);
+      c50 = fma(vec4<f32>(a1.y), b0, c50); c51 = fma(vec4<f32>(a1.y), b1, c51);
+      c60 = fma(vec4<f32>(a1.z), b0, c60); c61 = fma(vec4<f32>(a1.z), b1, c61);
+      c70 = fma(vec4<f32>(a1.w), b0, c70); c71 = fma(vec4<f32>(a1.w), b1, c71);
+    }
+    workgroupBarrier();
+  }
+
+  // Named registers above (a private array indexed in a loop is spilled by some compilers,
+  // SwiftShader's among them); one array for the stores.
+  let acc = array<vec4<f32>, 16>(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+  let cBase = pos * M * N;
+  for (var i = 0u; i < 8u; i++) {
+    let m = m0 + 8u * ty + i;
+    if (m >= M) {
+      continue;
+    }
+    for (var j = 0u; j < 8u; j++) {
+      let q = n0 + 8u * tx + j;
+      if (q < N) {
+        out[cBase + m * N + q] = acc[2u * i + j / 4u][j % 4u];
+      }
+    }
+  }
+}
