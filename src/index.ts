@@ -7,7 +7,7 @@ export type { Shape } from './shape.js';
 export * from './errors.js';
 export * from './ops/activation.js';
 export * from './ops/conv2d.js';
-export { winogradPays, winogradShape, WINOGRAD_MIN_PIXELS } from './ops/conv2d_algorithm.js';
+export { winogradPays, winogradShape, WINOGRAD_MIN_PIXELS, WEBGPU_WINOGRAD_MIN_WORK } from './ops/conv2d_algorithm.js';
 export * from './ops/conv_transpose2d.js';
 export * from './ops/instance_norm.js';
 export * from './ops/pad.js';

@@ -44,7 +44,7 @@ function buildOp(lib, engine, c) {
     // 3x3 stride-1 shapes where it is faster (src/ops/conv2d_algorithm.ts), else the direct one.
     // Its rate is then "effective" (the direct count of multiply-adds over the time).
     const winograd = (gradInput) =>
-      c.op === 'conv2d' && typeof lib.winogradPays === 'function' && lib.winogradPays(g, gradInput) &&
+      c.op === 'conv2d' && typeof lib.winogradPays === 'function' && lib.winogradPays(g, gradInput, engine.backend) &&
       engine._hasKernel(gradInput ? 'conv2dGradInputWinograd' : 'conv2dWinograd');
     // The forward as inference runs it (F(4x4, 3x3)), the input gradient as training does (F(2x2, 3x3)).
     if (c.dir === 'forward') {

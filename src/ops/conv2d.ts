@@ -60,14 +60,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   // as F(4x4, 3x3): see conv2d_algorithm.ts for why.
   const tile = winogradTile(e._trainingNumerics(x, weight, b));
   const [y] =
-    winogradPays(g, false) && e._hasKernel('conv2dWinograd')
+    winogradPays(g, false, e.backend) && e._hasKernel('conv2dWinograd')
       ? e.runKernel(op, 'conv2dWinograd', [x, weight, b], [[n, cOut, oh, ow]], { ...g, hasBias: b !== null, tile })
       : e.runKernel(op, 'conv2d', [x, weight, b], [[n, cOut, oh, ow]], { ...g, hasBias: b !== null });
   if (e.needsGrad(x, weight, b)) {
     // Saves x and weight (views, not copies): each gradient needs the other input.
     const [xs, ws] = [e._save(x), e._save(weight)];
     const gradInput = (dy: Tensor): Tensor =>
-      winogradPays(g, true) && e._hasKernel('conv2dGradInputWinograd')
+      winogradPays(g, true, e.backend) && e._hasKernel('conv2dGradInputWinograd')
         ? e.runKernel('conv2d backward', 'conv2dGradInputWinograd', [dy, ws], [x.shape], { ...g, tile })[0]
         : e.runKernel('conv2d backward', 'conv2dGradInput', [dy, ws], [x.shape], g)[0];
     e.recordGrad(y, op, [x, weight, b], (dy) => [

@@ -3,7 +3,8 @@
 // three transforms per call, which only a large enough channel count and image repay; the
 // crossover below was measured on the WASM backend (bench/winograd.mjs, numbers in its header).
 // The WebGPU backend has WGSL kernels of the same names (src/backends/webgpu/kernels/winograd.ts)
-// and follows the same rule (bench/winograd_webgpu.mjs compares them with the direct WGSL kernels).
+// and its own threshold on top (WEBGPU_WINOGRAD_MIN_WORK, from bench/winograd_webgpu.mjs).
+import type { BackendName } from '../backends/backend.js';
 import type { ConvGeometry, WinogradTile } from '../kernels/contract.js';
 
 /** True when the shape is one Winograd F(4x4, 3x3) computes: 3x3, stride 1, the same padding 0 or 1 on both axes. */
@@ -22,13 +23,27 @@ export function winogradShape(g: ConvGeometry): boolean {
 export const WINOGRAD_MIN_PIXELS = 64;
 
 /**
- * True when the forward conv (or, with `gradInput`, its input gradient: a conv from cOut to
- * cIn channels over the input's grid) is faster by Winograd on the WASM backend.
+ * On WebGPU, the least work (cIn x cOut x output pixels, the batch's) for which Winograd is used.
+ * Its four passes (filter, input, GEMM per position, output) cost launches and scratch traffic
+ * that only enough arithmetic repays. Measured on SwiftShader against the direct WGSL kernels
+ * (bench/winograd_webgpu.mjs, 2 loaded cores, median of 9): 256->256 at 16x16 (16.8M) forward
+ * 1.58x (F4) / 1.34x (F2) faster, input gradient 1.57x / 1.29x; 64->32 at 64x64 (8.4M) 2.1x /
+ * 1.4x; but 16->16 at 16x16 and 32x32, 32->32 at 16x16 and 64->64 at 8x8 (65K to 262K) 1.5x to
+ * 10x slower. The threshold sits between the two groups. No real GPU was measured yet
+ * (bench/device/ runs the same bench where one is lent).
  */
-export function winogradPays(g: ConvGeometry, gradInput: boolean): boolean {
+export const WEBGPU_WINOGRAD_MIN_WORK = 1 << 22;
+
+/**
+ * True when the forward conv (or, with `gradInput`, its input gradient: a conv from cOut to
+ * cIn channels over the input's grid) is faster by Winograd on `backend` (the engine's active
+ * one, `engine.backend`; WASM when not given).
+ */
+export function winogradPays(g: ConvGeometry, gradInput: boolean, backend: BackendName = 'wasm'): boolean {
   if (!winogradShape(g)) return false;
   const pixels = g.n * (gradInput ? g.h * g.w : g.oh * g.ow);
-  return pixels >= WINOGRAD_MIN_PIXELS;
+  if (pixels < WINOGRAD_MIN_PIXELS) return false;
+  return backend !== 'webgpu' || g.cIn * g.cOut * pixels >= WEBGPU_WINOGRAD_MIN_WORK;
 }
 
 /**

@@ -69,8 +69,9 @@ describe.each(conformanceBackends)('winograd conv2d matches PyTorch on $name (to
       engine.resetDispatchReport();
       settle(backend, `op ${c.name}`, await checkOpCase(engine, c, tol));
       const kernels = engine.dispatchReport().kernels;
-      expect(Object.keys(kernels)).toContain(winogradPays(g, false) ? 'conv2dWinograd' : 'conv2d');
-      expect(Object.keys(kernels)).toContain(winogradPays(g, true) ? 'conv2dGradInputWinograd' : 'conv2dGradInput');
+      const active = engine.backend;
+      expect(Object.keys(kernels)).toContain(winogradPays(g, false, active) ? 'conv2dWinograd' : 'conv2d');
+      expect(Object.keys(kernels)).toContain(winogradPays(g, true, active) ? 'conv2dGradInputWinograd' : 'conv2dGradInput');
       // On WebGPU the kernels must have run there, not on WASM behind a fallback.
       for (const k of ['conv2dWinograd', 'conv2dGradInputWinograd']) {
         if (!kernels[k] || backend !== 'webgpu') continue;
@@ -102,15 +103,27 @@ describe.each(conformanceBackends)('winograd conv2d matches PyTorch on $name (to
   }
 
   it('the op agrees with the direct kernels on a shape the rule sends to Winograd', async () => {
-    const x = engine.randn([1, 16, 12, 12], { seed: 3 });
-    const w = engine.randn([16, 16, 3, 3], { seed: 4, std: 0.1 });
+    // 64 channels at 32x32: above the WebGPU threshold too (WEBGPU_WINOGRAD_MIN_WORK).
+    const g: ConvGeometry = { n: 1, cIn: 64, h: 32, w: 32, cOut: 64, kh: 3, kw: 3, oh: 32, ow: 32, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+    expect(winogradPays(g, false, engine.backend)).toBe(true);
+    const x = engine.randn([1, 64, 32, 32], { seed: 3 });
+    const w = engine.randn([64, 64, 3, 3], { seed: 4, std: 0.05 });
     engine.resetDispatchReport();
     const y = conv2d(x, w, null, { padding: 1 });
     expect(Object.keys(engine.dispatchReport().kernels)).toContain('conv2dWinograd');
-    const g: ConvGeometry = { n: 1, cIn: 16, h: 12, w: 12, cOut: 16, kh: 3, kw: 3, oh: 12, ow: 12, strideH: 1, strideW: 1, padH: 1, padW: 1 };
-    const [ref] = engine.runKernel('test', 'conv2d', [x, w, null], [[1, 16, 12, 12]], { ...g, hasBias: false });
+    const [ref] = engine.runKernel('test', 'conv2d', [x, w, null], [[1, 64, 32, 32]], { ...g, hasBias: false });
     const cmp = compare('op vs direct', await y.data(), y.shape, await ref.data(), ref.shape, tol);
     expect(cmp.ok, cmp.detail).toBe(true);
     for (const v of [x, w, y, ref]) v.dispose();
-  });
+  }, timeout);
+
+  it('on WebGPU, a small conv stays direct (below WEBGPU_WINOGRAD_MIN_WORK); on WASM it is Winograd', async () => {
+    const x = engine.randn([1, 16, 12, 12], { seed: 5 });
+    const w = engine.randn([16, 16, 3, 3], { seed: 6, std: 0.1 });
+    engine.resetDispatchReport();
+    const y = conv2d(x, w, null, { padding: 1 });
+    const kernels = Object.keys(engine.dispatchReport().kernels);
+    expect(kernels).toContain(engine.backend === 'webgpu' ? 'conv2d' : 'conv2dWinograd');
+    for (const v of [x, w, y]) v.dispose();
+  }, timeout);
 });

@@ -70,8 +70,7 @@ suite('per-op fallback (auto)', () => {
         expect(v.bytesMoved, `${k} bytes moved`).toBe(0);
       }
       expect(report.bytesMoved).toBe(0);
-      // The 9x9 conv of a batch of 2 runs as Winograd (src/ops/conv2d_algorithm.ts), on WebGPU too.
-      expect(report.kernels.conv2dWinograd.webgpu).toBe(1);
+      expect(report.kernels.conv2d.webgpu).toBe(1);
       expect(report.kernels.instanceNorm2dGrad.webgpu).toBe(1);
     } finally {
       e.dispose();
@@ -109,8 +108,8 @@ suite('per-op fallback (auto)', () => {
     try {
       expectClose(await values(run(e)), reference, 1e-5);
       const { kernels } = e.dispatchReport();
-      expect(kernels.conv2dWinograd.wasm).toBe(1);
-      expect(Object.keys(kernels.conv2dWinograd.fallbacks!)[0]).toMatch(/over maxStorageBufferBindingSize \(600\)/);
+      expect(kernels.conv2d.wasm).toBe(1);
+      expect(Object.keys(kernels.conv2d.fallbacks!)[0]).toMatch(/over maxStorageBufferBindingSize \(600\)/);
       // the loss is one element: its gradient seed ran on the GPU
       expect(kernels.fill.webgpu).toBeGreaterThan(0);
     } finally {
@@ -123,7 +122,7 @@ suite('per-op fallback (auto)', () => {
     try {
       expectClose(await values(run(e)), reference, 1e-5);
       const { kernels } = e.dispatchReport();
-      expect(Object.keys(kernels.conv2dWinograd.fallbacks!)[0]).toMatch(/over maxBufferSize \(2048 bytes\) is kept on the host/);
+      expect(Object.keys(kernels.conv2d.fallbacks!)[0]).toMatch(/over maxBufferSize \(2048 bytes\) is kept on the host/);
       expect(e.memory().backends.webgpu!.hostResidentBytes).toBeGreaterThan(0);
     } finally {
       e.dispose();

@@ -69,7 +69,7 @@ async function compareWithDirect(table: WgslKernelTable, g: ConvGeometry, tile: 
   const { WebGpuBackend } = await import('../../src/backends/webgpu/backend.js');
   const e = await createEngine({ backend: 'webgpu' });
   try {
-    const gpu = new WebGpuBackend(e._webgpuDevice as GPUDevice, 'test', null, { recoverDeviceLoss: false, disableKernels: [], table });
+    const gpu = new WebGpuBackend(e._device as GPUDevice, 'test', null, { recoverDeviceLoss: false, disableKernels: [], table });
     const put = (data: Float32Array) => {
       const s = gpu.alloc(data.length);
       gpu.write(s, data);
