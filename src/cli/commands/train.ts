@@ -209,7 +209,8 @@ async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: strin
       const r = run.result;
       say(
         `train: ${r.status === 'completed' ? 'completed' : run.signal ? `stopped by ${run.signal}` : opts.maxSteps !== undefined && run.losses.length >= opts.maxSteps ? `stopped after --max-steps ${opts.maxSteps}` : 'stopped'} at epoch ${r.epoch}, batch ${r.batch} ` +
-          `(step ${trainer.steps}); ${run.losses.length} steps in ${formatSeconds(run.totalSeconds)}, ${run.meanStepSeconds.toFixed(3)} s per step` +
+          `(step ${trainer.steps}); ${run.losses.length} steps in ${formatSeconds(run.totalSeconds)}` +
+          `${Number.isFinite(run.meanStepSeconds) ? `, ${run.meanStepSeconds.toFixed(3)} s per step` : ''}` +
           `${r.stepAbandoned ? '; the step running at the signal was abandoned' : ''}`,
       );
       if (r.checkpointWritten) {
