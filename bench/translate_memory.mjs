@@ -22,9 +22,15 @@ const y = await translateImage(gen, input, {
   memoryBudget: budgetMiB * 1024 * 1024,
   onProgress: (p) => {
     last = p;
-    if (performance.now() - lastPrint > 30000) {
+    if (performance.now() - lastPrint > Number(process.env.PRINT_MS ?? 30000)) {
       lastPrint = performance.now();
-      console.error(`pass ${p.pass}/${p.passes} tile ${p.tile}/${p.tiles} ${(p.fraction * 100).toFixed(1)}% ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      // The heap so far and the process's peak, so that a run stopped early still tells its memory.
+      const heap = Math.round(engine.memory().backends.wasm.reservedBytes / 2 ** 20);
+      const hwmNow = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+      console.error(
+        `pass ${p.pass}/${p.passes} tile ${p.tile}/${p.tiles} ${(p.fraction * 100).toFixed(1)}% ${((performance.now() - t0) / 1000).toFixed(0)} s` +
+          ` | wasm heap ${heap} MiB, peak RSS ${hwmNow ? Math.round(Number(hwmNow[1]) / 1024) : '?'} MiB`,
+      );
     }
   },
 });

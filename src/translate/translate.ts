@@ -26,7 +26,11 @@ export interface TranslateOptions {
    * multiple), whatever the image's size; 'none': never tiled.
    */
   tileSize?: number | 'auto' | 'none';
-  /** Bytes the activations of one forward pass may take (default 384 MiB). */
+  /**
+   * Bytes the activations of one forward pass may take. Default: an untiled pass may take up to
+   * DEFAULT_UNTILED_BYTES (1 GiB), and tiles, when needed, are sized to DEFAULT_MEMORY_BUDGET
+   * (384 MiB). Given, it is both the untiled limit and the tiles' size.
+   */
   memoryBudget?: number;
   /** Called as the work progresses (after each tile of each pass when tiled). */
   onProgress?: (progress: TranslateProgress) => void;
@@ -37,6 +41,16 @@ export interface TranslateOptions {
  * and their host copies: about 48 bytes a pixel) a 12-megapixel photo then stays near 1.4 GiB.
  */
 export const DEFAULT_MEMORY_BUDGET = 384 * 1024 * 1024;
+
+/**
+ * Default limit of an untiled pass's estimated activations. Tiling costs a pass over every tile
+ * per InstanceNorm (24 passes for 9 blocks) and a halo of recomputed pixels around each tile: a
+ * 512x512 photo (512 MiB estimated, about 530 MiB of WASM heap untiled) ran in 4 tiles x 24
+ * passes in 325 s instead of one pass (2 threads, loaded machine). Up to 1 GiB (about 2
+ * megapixels with the seed's generator) one pass fits a wasm32 memory easily; larger photos
+ * are tiled, with tiles sized to DEFAULT_MEMORY_BUDGET so a 12-megapixel one stays small.
+ */
+export const DEFAULT_UNTILED_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Peak bytes of an untiled forward pass, in units of its largest activation: the layer's input
@@ -86,7 +100,7 @@ export function tileSideFor(g: GeneratorGeometry, budget: number): number {
   return Math.max(4 * g.multiple, side);
 }
 
-function checkOptions(op: string, options: TranslateOptions): Required<Omit<TranslateOptions, 'onProgress'>> & Pick<TranslateOptions, 'onProgress'> {
+function checkOptions(op: string, options: TranslateOptions): Required<Omit<TranslateOptions, 'onProgress'>> & Pick<TranslateOptions, 'onProgress'> & { untiledLimit: number } {
   if (options === null || typeof options !== 'object') throw new AttributeError(op, 'options', 'an object', String(options));
   const { tileSize = 'auto', memoryBudget = DEFAULT_MEMORY_BUDGET, onProgress } = options;
   if (tileSize !== 'auto' && tileSize !== 'none' && !(typeof tileSize === 'number' && Number.isInteger(tileSize) && tileSize >= 1)) {
@@ -96,7 +110,19 @@ function checkOptions(op: string, options: TranslateOptions): Required<Omit<Tran
     throw new AttributeError(op, 'memoryBudget', 'a positive number of bytes', JSON.stringify(memoryBudget));
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new AttributeError(op, 'onProgress', 'a function', typeof onProgress);
-  return { tileSize, memoryBudget, onProgress };
+  const untiledLimit = options.memoryBudget === undefined ? DEFAULT_UNTILED_BYTES : memoryBudget;
+  return { tileSize, memoryBudget, onProgress, untiledLimit };
+}
+
+/**
+ * The tile side for an image of H x W (padded) pixels under `options`, or null for one untiled
+ * pass (what translateImage decides; exported for tests).
+ */
+export function chooseTile(g: GeneratorGeometry, H: number, W: number, options: TranslateOptions = {}, op = 'translate'): number | null {
+  const o = checkOptions(op, options);
+  if (o.tileSize === 'none') return null;
+  if (o.tileSize !== 'auto') return Math.ceil(o.tileSize / g.multiple) * g.multiple;
+  return untiledBytes(g, H, W) <= o.untiledLimit ? null : tileSideFor(g, o.memoryBudget);
 }
 
 /** Reflection padding [top, bottom] that brings `size` to a multiple of m, split between the ends. */
@@ -147,7 +173,7 @@ export async function translateImage(net: TranslatableGenerator, image: Tensor, 
   const e = image.engine;
   const H = h + top + bottom;
   const W = w + left + right;
-  const tile = o.tileSize === 'none' ? null : o.tileSize === 'auto' ? (untiledBytes(g, H, W) <= o.memoryBudget ? null : tileSideFor(g, o.memoryBudget)) : Math.ceil(o.tileSize / g.multiple) * g.multiple;
+  const tile = chooseTile(g, H, W, options, op);
 
   if (tile === null || (tile >= H && tile >= W)) {
     const y = e.noGrad(() =>

@@ -25,6 +25,8 @@ export interface SignalPlan {
   /** Send `signal` when stdout or stderr first matches this. */
   when: RegExp;
   signal: NodeJS.Signals;
+  /** Wait this long after the match before sending (default 0). */
+  delayMs?: number;
   /** Then send `again` when the output matches `againWhen`. */
   again?: { when: RegExp; signal: NodeJS.Signals };
 }
@@ -40,10 +42,13 @@ export function cli(args: string[], plan?: SignalPlan): Promise<Run> {
     const check = (): void => {
       const all = stdout + stderr;
       if (plan && sentAt === null && plan.when.test(all)) {
-        sentAt = performance.now();
-        child.kill(plan.signal);
+        sentAt = Infinity; // armed: the time is taken when the signal goes
+        setTimeout(() => {
+          sentAt = performance.now();
+          child.kill(plan.signal);
+        }, plan.delayMs ?? 0);
       }
-      if (plan?.again && sentAt !== null && !sentAgain && plan.again.when.test(all)) {
+      if (plan?.again && sentAt !== null && sentAt !== Infinity && !sentAgain && plan.again.when.test(all)) {
         sentAgain = true;
         child.kill(plan.again.signal);
       }
@@ -61,7 +66,7 @@ export function cli(args: string[], plan?: SignalPlan): Promise<Run> {
     child.on('exit', (code, signal) => (exited = { code, signal, at: performance.now() }));
     child.on('close', () => {
       const e = exited!;
-      res({ code: e.code, signal: e.signal, stdout, stderr, afterSignal: sentAt === null ? null : (e.at - sentAt) / 1000 });
+      res({ code: e.code, signal: e.signal, stdout, stderr, afterSignal: sentAt === null || sentAt === Infinity ? null : (e.at - sentAt) / 1000 });
     });
   });
 }

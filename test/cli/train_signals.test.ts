@@ -77,6 +77,19 @@ describe.skipIf(!haveCli)(`train and demo stopped by a signal (${CLI})`, () => {
     expect(csvRows(readFileSync(join(fresh, 'losses.csv'), 'utf8'))).toEqual(want.slice(state.steps));
   });
 
+  it('SIGINT during the first step (a step of seconds): the step is abandoned, a checkpoint of step 0, exit 130', async () => {
+    // The first step starts from the dataset's file reads (an I/O callback): its mid-step check
+    // once missed the signal, which was seen only after the step had completed.
+    const out = join(tmp, 'midstep');
+    const args = ['train', '--data', data, '--img-height', '128', '--img-width', '128', '--n-residual-blocks', '1', '--backend', 'wasm', '--out', out];
+    const r = await cli(args, { when: /^train: .*layout/m, signal: 'SIGINT', delayMs: 300 });
+    console.log(`train: exit ${r.code} ${r.afterSignal?.toFixed(2)} s after SIGINT in the middle of the first step`);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stdout).toMatch(/stopped by SIGINT at epoch 0, batch 0 \(step 0\)/);
+    expect(r.stdout).toContain('the step running at the signal was abandoned');
+    expect(decodeCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoint.safetensors'))), out).steps).toBe(0);
+  });
+
   it('a second SIGINT while the checkpoint is written quits at once, leaving no checkpoint behind', async () => {
     // 9 blocks: a checkpoint of about 340 MB, which takes longer to write than the second signal to arrive.
     const out = join(tmp, 'twice');

@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CycleGANTrainer, createEngine, ShapeError, type Engine } from '../../src/index.js';
-import { translateImage } from '../../src/translate/translate.js';
+import { chooseTile, DEFAULT_MEMORY_BUDGET, generatorGeometry, tileSideFor, translateImage, untiledBytes } from '../../src/translate/translate.js';
+import { GeneratorResNet } from '../../src/cyclegan/generator.js';
 import { Rng } from '../../src/random/rng.js';
 
 const PYTHON = process.env.TORCH_PYTHON ?? '/usr/bin/python3';
@@ -100,5 +101,24 @@ describe('translate of any size, in-thread', () => {
     await expect(trainer.translate(ok, 'AtoB', { tileSize: 'big' as unknown as number })).rejects.toThrow(/tileSize/);
     await expect(trainer.translate(ok, 'AtoB', { memoryBudget: -1 })).rejects.toThrow(/memoryBudget/);
     for (const t of [gray, tiny, ok]) t.dispose();
+  });
+});
+
+describe('the default tiling decision (chooseTile)', () => {
+  it('a 512x512 photo with the 9-block generator runs untiled; 4000x3000 runs in tiles sized to the 384 MiB budget', async () => {
+    const e = await createEngine({ backend: 'wasm', seed: 3 });
+    try {
+      const g = generatorGeometry(new GeneratorResNet(e, [3, 256, 256], 9));
+      // 512 MiB estimated for 512x512: over the tile budget, under the 1 GiB untiled limit.
+      expect(untiledBytes(g, 512, 512)).toBeGreaterThan(DEFAULT_MEMORY_BUDGET);
+      expect(chooseTile(g, 512, 512)).toBeNull();
+      expect(chooseTile(g, 3000, 4000)).toBe(tileSideFor(g, DEFAULT_MEMORY_BUDGET));
+      // A budget given is both the untiled limit and the tiles' size.
+      expect(chooseTile(g, 512, 512, { memoryBudget: DEFAULT_MEMORY_BUDGET })).toBe(tileSideFor(g, DEFAULT_MEMORY_BUDGET));
+      expect(chooseTile(g, 512, 512, { tileSize: 'none' })).toBeNull();
+      expect(chooseTile(g, 512, 512, { tileSize: 130 })).toBe(132);
+    } finally {
+      e.dispose();
+    }
   });
 });

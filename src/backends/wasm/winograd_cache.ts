@@ -59,6 +59,9 @@ export class WinogradFilterCache {
     if (!entry || entry.bytes !== bytes) {
       if (entry) this.remove(weight, kind);
       this.evictFor(bytes);
+      // remove() drops a storage's map once it is empty (evictFor may have emptied this one):
+      // look it up again, or the new entry would go into a map the cache no longer holds.
+      byKind = this.entries.get(weight);
       entry = { ptr: this.alloc(bytes), bytes, version };
       this.total += bytes;
       if (!byKind) this.entries.set(weight, (byKind = new Map()));

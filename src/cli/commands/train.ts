@@ -36,6 +36,7 @@ interface TrainOptions {
   sampleInterval: number;
   checkpointInterval: number;
   seed: number;
+  maxSteps?: number;
   backend: BackendChoice;
 }
 
@@ -70,6 +71,7 @@ export function trainCommand(globals: () => GlobalOptions): Command {
     .option('--sample-interval <n>', 'interval (batches) between sample grids', parseIntOpt(1), 100)
     .option('--checkpoint-interval <n>', 'interval (epochs) between checkpoints, -1 for only at the end or on Ctrl-C', parseCheckpointInterval, -1)
     .option('--seed <n>', 'seed of the weights, shuffling and replay buffers', parseIntOpt(0, 0xffffffff), 0)
+    .option('--max-steps <n>', 'stop after this many steps of this run, writing a checkpoint (continue with --resume)', parseIntOpt(1))
     .option('--backend <name>', 'auto, webgpu or wasm', parseBackend, 'auto' as BackendChoice);
   cmd.action(async (opts: TrainOptions) => runTrain(opts, globals(), (k) => cmd.getOptionValueSource(k) === 'cli'));
   return cmd;
@@ -106,6 +108,8 @@ function checkResumeFlags(opts: TrainOptions, saved: Readonly<ResolvedCycleGANOp
     );
   }
 }
+
+const mib = (bytes: number | undefined): string => (typeof bytes === 'number' ? (bytes / 2 ** 20).toFixed(0) : '?');
 
 /** The hint printed when the run's ETA is hours: the settings that make it practical here. */
 function slowRunHint(backend: string, o: Readonly<ResolvedCycleGANOptions>): string {
@@ -196,6 +200,7 @@ async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: strin
         out,
         progress,
         checkpoint,
+        maxSteps: opts.maxSteps,
         appendLosses: !!opts.resume,
         slowRunHint: () => slowRunHint(engine.backend, o),
         title: 'train',
@@ -203,8 +208,9 @@ async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: strin
       say('');
       const r = run.result;
       say(
-        `train: ${r.status === 'completed' ? 'completed' : run.signal ? `stopped by ${run.signal}` : 'stopped'} at epoch ${r.epoch}, batch ${r.batch} ` +
-          `(step ${trainer.steps}); ${run.losses.length} steps in ${formatSeconds(run.totalSeconds)}, ${run.meanStepSeconds.toFixed(3)} s per step` +
+        `train: ${r.status === 'completed' ? 'completed' : run.signal ? `stopped by ${run.signal}` : opts.maxSteps !== undefined && run.losses.length >= opts.maxSteps ? `stopped after --max-steps ${opts.maxSteps}` : 'stopped'} at epoch ${r.epoch}, batch ${r.batch} ` +
+          `(step ${trainer.steps}); ${run.losses.length} steps in ${formatSeconds(run.totalSeconds)}` +
+          `${Number.isFinite(run.meanStepSeconds) ? `, ${run.meanStepSeconds.toFixed(3)} s per step` : ''}` +
           `${r.stepAbandoned ? '; the step running at the signal was abandoned' : ''}`,
       );
       if (r.checkpointWritten) {
@@ -214,6 +220,9 @@ async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: strin
       say(`  samples: ${join(out, 'samples')}/ (${run.files.samples.length} files)`);
       say(`  loss chart: ${run.files.chart} (data: ${run.files.csv})`);
       say(`  weights: ${run.files.weights.join(', ')}`);
+      const wasm = engine.memory().backends.wasm;
+      // A WebAssembly memory never shrinks: its size now is the run's peak.
+      if (wasm) say(`  peak WebAssembly memory: ${mib(wasm.reservedBytes)} MiB (live at most ${mib(wasm.peakLiveBytes)} MiB)`);
       if (run.exitCode !== null) process.exitCode = run.exitCode;
     } finally {
       trainer.dispose();

@@ -66,7 +66,7 @@ export function translateCommand(globals: () => GlobalOptions): Command {
     .option('-d, --direction <dir>', "AtoB or BtoA: which generator of a training checkpoint to use (default AtoB); a G_AB/G_BA file translates its own direction only", parseDirection)
     .option('-s, --size <n>', "resize (cover + centre crop) to N x N before translating (default: the image's own size)", parseSize)
     .option('--tile-size <n>', 'translate in tiles of N x N pixels (default: tiles only when the image would not fit the memory budget)', parseTile)
-    .option('--memory-budget <MiB>', 'memory for one forward pass\'s activations before tiling (default 384)', parseMiB)
+    .option('--memory-budget <MiB>', 'memory for one forward pass\'s activations before tiling (default: one pass when it needs up to 1024, else tiles sized to 384)', parseMiB)
     .option('--backend <name>', 'auto, webgpu or wasm', parseBackend, 'auto' as BackendChoice)
     .action(async (opts: TranslateOptions) => runTranslate(opts, globals()));
 }
