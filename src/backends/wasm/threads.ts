@@ -30,6 +30,8 @@ const OPEN = 10; // generation of the job workers may still join, or 0 (CLOSED) 
 const CLOSED = 0; // generations skip 0, so this never names a job
 const ARGS = 16; // up to 48 arguments
 export const CONTROL_BYTES = 256;
+/** How long the caller waits for a notify before it re-reads the count of workers inside. */
+const CALLER_RECHECK_MS = 20;
 
 /** Byte address of the unit counter in a control block at ctlPtr (each instance is given it). */
 export const claimCounterAddress = (ctlPtr: number): number => ctlPtr + 4 * CLAIM;
@@ -188,7 +190,9 @@ export class ThreadPool {
     for (;;) {
       const inside = Atomics.load(c, ACTIVE);
       if (inside === 0) break;
-      Atomics.wait(c, ACTIVE, inside);
+      // The last worker out notifies; the timeout only re-reads ACTIVE should a wake-up be
+      // missed (one stall with the earlier protocol was never explained), at no cost otherwise.
+      Atomics.wait(c, ACTIVE, inside, CALLER_RECHECK_MS);
     }
     if (ownError) throw ownError;
     const errors = Atomics.load(c, ERRORS);

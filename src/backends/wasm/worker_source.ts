@@ -24,9 +24,12 @@ function start(module, memory, ctl, claim, names, index, ready) {
     let seen = Atomics.load(c, 0);
     ready(null);
     for (;;) {
-      Atomics.wait(c, 0, seen);
-      seen = Atomics.load(c, 0);
+      // Notified for each job; the timeout re-reads the generation should a wake-up be missed.
+      Atomics.wait(c, 0, seen, 1000);
       if (Atomics.load(c, 2) !== 0) return;
+      const gen = Atomics.load(c, 0);
+      if (gen === seen) continue;
+      seen = gen;
       Atomics.add(c, 1, 1);
       if (Atomics.load(c, 10) === seen) {
         const parts = c[6];
