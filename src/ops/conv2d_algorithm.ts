@@ -44,3 +44,16 @@ export function winogradPays(g: ConvGeometry, gradInput: boolean): boolean {
 export function winogradTile(recordsGradients: boolean): WinogradTile {
   return recordsGradients ? 2 : 4;
 }
+
+/**
+ * Fewest tiles (2x2 output tiles, all images together) for which the weight gradient runs as
+ * Winograd F(2x2, 3x3) (assembly/winograd_grad_weight.ts); measured by
+ * bench/winograd_grad_weight.mjs (numbers in its header): TODO.
+ */
+export const WINOGRAD_GRAD_WEIGHT_MIN_TILES = 64;
+
+/** True when the weight gradient of this conv is faster by Winograd F(2x2, 3x3) on the WASM backend. */
+export function winogradGradWeightPays(g: ConvGeometry): boolean {
+  if (!winogradShape(g)) return false;
+  return g.n * ((g.oh + 1) >> 1) * ((g.ow + 1) >> 1) >= WINOGRAD_GRAD_WEIGHT_MIN_TILES;
+}

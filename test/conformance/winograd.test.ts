@@ -93,6 +93,12 @@ describe.each(conformanceBackends)('winograd conv2d matches PyTorch on $name (to
         ];
         y.dispose();
         dx.dispose();
+        if (tile === 2) {
+          // The weight gradient exists only as F(2x2, 3x3), the training path's tile.
+          const [dw] = engine.runKernel('test', 'conv2dGradWeightWinograd', [dy, x], [w.shape], g);
+          comparisons.push(compare('grad weight', await dw.data(), dw.shape, decode(c.grads.weight), c.grads.weight.shape, tol));
+          dw.dispose();
+        }
         settle(backend, `kernels F${tile} ${c.name}`, { comparisons, errors: [] });
       } finally {
         for (const v of [x, w, b, dy]) v?.dispose();

@@ -1,0 +1,304 @@
+// Weight gradient of a 3x3 stride-1 conv (padding 0 or 1) by Winograd's F(2x2, 3x3), the
+// tile of the training path (winograd_f2.ts has the transforms). The forward conv computes
+// each 2x2 output tile as Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, so
+//   dL/dg = Gᵀ [ Σ_tiles (Bᵀ d B) ⊙ (A dY Aᵀ) ] G
+// per (cOut, cIn) pair: with V_pos[ci, t] the transformed input tiles (as the forward makes
+// them) and D_pos[co, t] the transformed 2x2 tiles of dy, one GEMM per tile position
+//   M_pos[co, ci] = Σ_t D_pos[co, t] · V_pos[ci, t]
+// reduces over the tiles of every image (16 positions x 4 multiply-adds per output pixel,
+// instead of the direct kernel's 9: 2.25x fewer), then Gᵀ M G gives the 3x3 gradient.
+//   A = [1  0]   G = [ 1    0    0 ]   Bᵀ = [1  0 -1  0]
+//       [1  1]       [1/2  1/2  1/2]        [0  1  1  0]
+//       [1 -1]       [1/2 -1/2  1/2]        [0 -1  1  0]
+//       [0 -1]       [ 0    0    1 ]        [0  1  0 -1]
+// The binding (src/backends/wasm/kernels/winograd.ts) runs three steps over one buffer:
+//   1. conv2dGradWeightWinogradTransform: D and V of a chunk of tiles, already in the packed
+//      operand layouts of gemm.ts (D as the A operand: 4-row panels; V as the B operand:
+//      8-column panels; tiles are the reduction). Units are runs of tiles; each writes its own.
+//   2. conv2dGradWeightWinogradProducts: M_pos (+)= D_pos · V_posᵀ for the chunk. Units are
+//      (position, block of output channels): each sums its elements of M over the tiles in
+//      the GEMM's fixed order, whichever thread claims it, so 1 and N threads give the same bits.
+//   Steps 1-2 repeat over chunks of tiles (in order), which bounds the buffer for large images.
+//   3. conv2dGradWeightWinograd: dweight = Gᵀ M_pos G (computed in f64).
+import { GEMM_KC, GEMM_NR, gemmPackedSlice } from './gemm';
+import { nextUnit } from './tasks';
+
+/** Tile positions of F(2x2, 3x3). */
+const POSITIONS: i32 = 16;
+/** Tiles per unit of the transform step. */
+const TRANSFORM_UNIT_TILES: i32 = 32;
+/** Output channels per unit of the product step (gemm.ts's MC: one packed A block). */
+const CO_BLOCK: i32 = 128;
+/** The transformed operands of one chunk stay under this (plus M): 32 MiB. */
+const CHUNK_BYTES: usize = 32 << 20;
+/** Scratch each part of the product step needs: gemm.ts's edge tile and edge panel. */
+export function conv2dGradWeightWinogradWorkBytes(): i32 {
+  return 16 * 1024;
+}
+
+/** Where a chunk's D_pos start in buf: after M (16 cOut x cIn matrices, whatever the chunk). */
+// @ts-ignore: decorator
+@inline
+function dBase(buf: usize, cIn: i32, cOut: i32): usize {
+  return buf + ((<usize>POSITIONS * <usize>cOut * <usize>cIn) << 2);
+}
+
+// @ts-ignore: decorator
+@inline
+function roundUp(x: i32, m: i32): i32 {
+  return ((x + m - 1) / m) * m;
+}
+
+// @ts-ignore: decorator
+@inline
+function aBytes(cOut: i32, tc: i32): usize {
+  return (<usize>roundUp(cOut, 4) * <usize>tc) << 2;
+}
+
+// @ts-ignore: decorator
+@inline
+function bBytes(cIn: i32, tc: i32): usize {
+  return (<usize>roundUp(cIn, GEMM_NR) * <usize>tc) << 2;
+}
+
+/** Tiles per chunk: all of them, or a multiple of the GEMM's reduction slice that keeps D and V under CHUNK_BYTES. */
+export function conv2dGradWeightWinogradChunkTiles(n: i32, cIn: i32, cOut: i32, oh: i32, ow: i32): i32 {
+  const total = n * ((oh + 1) >> 1) * ((ow + 1) >> 1);
+  const perTile = <usize>POSITIONS * (((<usize>roundUp(cOut, 4) + <usize>roundUp(cIn, GEMM_NR))) << 2);
+  const fit = max<i32>(1, <i32>(CHUNK_BYTES / perTile / <usize>GEMM_KC)) * GEMM_KC;
+  return min<i32>(total, fit);
+}
+
+/** Bytes of the buffer the three steps share: M, then D and V of a chunk of tc tiles. */
+export function conv2dGradWeightWinogradBytes(cIn: i32, cOut: i32, tc: i32): usize {
+  return <usize>POSITIONS * (aBytes(cOut, tc) + bBytes(cIn, tc) + ((<usize>cOut * <usize>cIn) << 2));
+}
+
+/**
+ * Step 1: D_pos and V_pos of tiles t0 .. t0 + tc - 1 (numbered over all images, row-major in
+ * each) into buf. x [n, cIn, h, w], dy [n, cOut, oh, ow], oh = h + 2*pad - 2.
+ */
+export function conv2dGradWeightWinogradTransform(
+  x: usize, dy: usize, buf: usize, work: usize, n: i32, cIn: i32, h: i32, w: i32, cOut: i32, oh: i32, ow: i32,
+  pad: i32, t0: i32, tc: i32, part: i32, parts: i32,
+): void {
+  const tw = (ow + 1) >> 1;
+  const tilesPerImage = ((oh + 1) >> 1) * tw;
+  const mPad = roundUp(cOut, 4);
+  const nPad = roundUp(cIn, GEMM_NR);
+  const aPos = aBytes(cOut, tc);
+  const bPos = bBytes(cIn, tc);
+  const dStart = dBase(buf, cIn, cOut);
+  const vBase = dStart + <usize>POSITIONS * aPos;
+  const units = (tc + TRANSFORM_UNIT_TILES - 1) / TRANSFORM_UNIT_TILES;
+  for (let unit = nextUnit(-1, parts); unit < units; unit = nextUnit(unit, parts)) {
+    const end = min<i32>(tc, (unit + 1) * TRANSFORM_UNIT_TILES);
+    for (let t = unit * TRANSFORM_UNIT_TILES; t < end; t++) {
+      const g = t0 + t;
+      const img = g / tilesPerImage;
+      const r = g - img * tilesPerImage;
+      const ty = r / tw;
+      const tx = r - ty * tw;
+      const pc = t - (t % GEMM_KC);
+      const kc = min<i32>(GEMM_KC, tc - pc);
+      const tt = t - pc;
+      // D: A dY Aᵀ of the 2x2 dy tile (zero past the output's edge), co to the packed A layout.
+      const dyImg = dy + ((<usize>img * <usize>cOut * <usize>oh * <usize>ow) << 2);
+      const aTile = dStart + ((<usize>pc * <usize>mPad + <usize>tt * 4) << 2);
+      for (let co = 0; co < mPad; co++) {
+        const dst = aTile + ((<usize>(co >> 2) * <usize>kc * 4 + <usize>(co & 3)) << 2);
+        if (co >= cOut) {
+          for (let p = 0; p < POSITIONS; p++) store<f32>(dst + <usize>p * aPos, 0);
+          continue;
+        }
+        dyTile(dyImg + ((<usize>co * <usize>oh * <usize>ow) << 2), oh, ow, ty * 2, tx * 2, dst, aPos);
+      }
+      // V: Bᵀ d B of the 4x4 input tile (zero outside the image), ci to the packed B layout.
+      const xImg = x + ((<usize>img * <usize>cIn * <usize>h * <usize>w) << 2);
+      const bTile = vBase + ((<usize>pc * <usize>nPad + <usize>tt * GEMM_NR) << 2);
+      for (let ci = 0; ci < nPad; ci++) {
+        const dst = bTile + ((<usize>(ci / GEMM_NR) * <usize>kc * GEMM_NR + <usize>(ci % GEMM_NR)) << 2);
+        if (ci >= cIn) {
+          for (let p = 0; p < POSITIONS; p++) store<f32>(dst + <usize>p * bPos, 0);
+          continue;
+        }
+        inputTile(xImg + ((<usize>ci * <usize>h * <usize>w) << 2), h, w, ty * 2 - pad, tx * 2 - pad, dst, bPos);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function at(plane: usize, h: i32, w: i32, y: i32, x: i32): f32 {
+  return y >= 0 && y < h && x >= 0 && x < w ? load<f32>(plane + ((<usize>y * <usize>w + <usize>x) << 2)) : 0;
+}
+
+/** The 16 values of A dY Aᵀ for the dy tile at (y0, x0) to dst + pos*step. */
+function dyTile(plane: usize, oh: i32, ow: i32, y0: i32, x0: i32, dst: usize, step: usize): void {
+  let a: f32, b: f32, c: f32, d: f32;
+  if (y0 + 1 < oh && x0 + 1 < ow) {
+    const p = plane + ((<usize>y0 * <usize>ow + <usize>x0) << 2);
+    const q = p + ((<usize>ow) << 2);
+    a = load<f32>(p);
+    b = load<f32>(p, 4);
+    c = load<f32>(q);
+    d = load<f32>(q, 4);
+  } else {
+    a = at(plane, oh, ow, y0, x0);
+    b = at(plane, oh, ow, y0, x0 + 1);
+    c = at(plane, oh, ow, y0 + 1, x0);
+    d = at(plane, oh, ow, y0 + 1, x0 + 1);
+  }
+  // Rows of A·dY: (a, b), (a + c, b + d), (a - c, b - d), (-c, -d); then each row times Aᵀ.
+  row4(dst, step, a, b);
+  row4(dst + 4 * step, step, a + c, b + d);
+  row4(dst + 8 * step, step, a - c, b - d);
+  row4(dst + 12 * step, step, -c, -d);
+}
+
+// @ts-ignore: decorator
+@inline
+function row4(dst: usize, step: usize, u: f32, v: f32): void {
+  store<f32>(dst, u);
+  store<f32>(dst + step, u + v);
+  store<f32>(dst + 2 * step, u - v);
+  store<f32>(dst + 3 * step, -v);
+}
+
+/** The 16 values of Bᵀ d B for the input tile at (y0, x0) (may leave the image) to dst + pos*step. */
+function inputTile(plane: usize, h: i32, w: i32, y0: i32, x0: i32, dst: usize, step: usize): void {
+  const inside = y0 >= 0 && x0 >= 0 && y0 + 4 <= h && x0 + 4 <= w;
+  // d B of each row i: (d0 - d2, d1 + d2, d2 - d1, d1 - d3), kept in r[i][j].
+  let r00: f32, r01: f32, r02: f32, r03: f32, r10: f32, r11: f32, r12: f32, r13: f32;
+  let r20: f32, r21: f32, r22: f32, r23: f32, r30: f32, r31: f32, r32: f32, r33: f32;
+  {
+    const d = inputRow(plane, h, w, y0, x0, inside);
+    r00 = f32x4.extract_lane(d, 0) - f32x4.extract_lane(d, 2);
+    r01 = f32x4.extract_lane(d, 1) + f32x4.extract_lane(d, 2);
+    r02 = f32x4.extract_lane(d, 2) - f32x4.extract_lane(d, 1);
+    r03 = f32x4.extract_lane(d, 1) - f32x4.extract_lane(d, 3);
+  }
+  {
+    const d = inputRow(plane, h, w, y0 + 1, x0, inside);
+    r10 = f32x4.extract_lane(d, 0) - f32x4.extract_lane(d, 2);
+    r11 = f32x4.extract_lane(d, 1) + f32x4.extract_lane(d, 2);
+    r12 = f32x4.extract_lane(d, 2) - f32x4.extract_lane(d, 1);
+    r13 = f32x4.extract_lane(d, 1) - f32x4.extract_lane(d, 3);
+  }
+  {
+    const d = inputRow(plane, h, w, y0 + 2, x0, inside);
+    r20 = f32x4.extract_lane(d, 0) - f32x4.extract_lane(d, 2);
+    r21 = f32x4.extract_lane(d, 1) + f32x4.extract_lane(d, 2);
+    r22 = f32x4.extract_lane(d, 2) - f32x4.extract_lane(d, 1);
+    r23 = f32x4.extract_lane(d, 1) - f32x4.extract_lane(d, 3);
+  }
+  {
+    const d = inputRow(plane, h, w, y0 + 3, x0, inside);
+    r30 = f32x4.extract_lane(d, 0) - f32x4.extract_lane(d, 2);
+    r31 = f32x4.extract_lane(d, 1) + f32x4.extract_lane(d, 2);
+    r32 = f32x4.extract_lane(d, 2) - f32x4.extract_lane(d, 1);
+    r33 = f32x4.extract_lane(d, 1) - f32x4.extract_lane(d, 3);
+  }
+  // Bᵀ (d B): the same combination down each column j; position (i, j) is i*4 + j.
+  column4(dst, step, r00, r10, r20, r30);
+  column4(dst + step, step, r01, r11, r21, r31);
+  column4(dst + 2 * step, step, r02, r12, r22, r32);
+  column4(dst + 3 * step, step, r03, r13, r23, r33);
+}
+
+// @ts-ignore: decorator
+@inline
+function column4(dst: usize, step: usize, d0: f32, d1: f32, d2: f32, d3: f32): void {
+  store<f32>(dst, d0 - d2);
+  store<f32>(dst + 4 * step, d1 + d2);
+  store<f32>(dst + 8 * step, d2 - d1);
+  store<f32>(dst + 12 * step, d1 - d3);
+}
+
+/** Input row y, columns x0 .. x0 + 3, zero outside the image. */
+// @ts-ignore: decorator
+@inline
+function inputRow(plane: usize, h: i32, w: i32, y: i32, x0: i32, inside: bool): v128 {
+  if (inside) return v128.load(plane + ((<usize>y * <usize>w + <usize>x0) << 2));
+  let v = f32x4.splat(0);
+  if (y < 0 || y >= h) return v;
+  v = f32x4.replace_lane(v, 0, at(plane, h, w, y, x0));
+  v = f32x4.replace_lane(v, 1, at(plane, h, w, y, x0 + 1));
+  v = f32x4.replace_lane(v, 2, at(plane, h, w, y, x0 + 2));
+  v = f32x4.replace_lane(v, 3, at(plane, h, w, y, x0 + 3));
+  return v;
+}
+
+/**
+ * Step 2: M_pos[co, ci] (+)= Σ over the chunk's tc tiles of D_pos[co, t] · V_pos[ci, t]
+ * (`first`: the first chunk, which overwrites M). `work` holds conv2dGradWeightWinogradWorkBytes().
+ */
+export function conv2dGradWeightWinogradProducts(buf: usize, work: usize, cIn: i32, cOut: i32, tc: i32, first: bool, part: i32, parts: i32): void {
+  const mPad = roundUp(cOut, 4);
+  const nPad = roundUp(cIn, GEMM_NR);
+  const aPos = aBytes(cOut, tc);
+  const bPos = bBytes(cIn, tc);
+  const dStart = dBase(buf, cIn, cOut);
+  const vBase = dStart + <usize>POSITIONS * aPos;
+  const mBase = buf;
+  const mPos = (<usize>cOut * <usize>cIn) << 2;
+  const blocks = (cOut + CO_BLOCK - 1) / CO_BLOCK;
+  const units = POSITIONS * blocks;
+  for (let unit = nextUnit(-1, parts); unit < units; unit = nextUnit(unit, parts)) {
+    const pos = unit / blocks;
+    const co0 = (unit - pos * blocks) * CO_BLOCK;
+    const mb = min<i32>(CO_BLOCK, cOut - co0);
+    const a = dStart + <usize>pos * aPos;
+    const b = vBase + <usize>pos * bPos;
+    const c = mBase + <usize>pos * mPos + ((<usize>co0 * <usize>cIn) << 2);
+    for (let pc = 0; pc < tc; pc += GEMM_KC) {
+      const kc = min<i32>(GEMM_KC, tc - pc);
+      // Rows co0 .. co0 + mb of this slice's packed A: its panels from co0 / 4 on.
+      const aSlice = a + ((<usize>pc * <usize>mPad + <usize>co0 * <usize>kc) << 2);
+      const bSlice = b + ((<usize>pc * <usize>nPad) << 2);
+      gemmPackedSlice(mb, cIn, tc, 0, kc, aSlice, bSlice, c, cIn, first && pc == 0, 0, work);
+    }
+  }
+}
+
+/** Step 3: dweight[co, ci] = Gᵀ M[co, ci] G for every channel pair, from buf after the products. */
+export function conv2dGradWeightWinograd(buf: usize, dweight: usize, cIn: i32, cOut: i32): void {
+  const mBase = buf;
+  const mPos = (<usize>cOut * <usize>cIn) << 2;
+  const pairs = cOut * cIn;
+  for (let k = 0; k < pairs; k++) {
+    const src = mBase + ((<usize>k) << 2);
+    // T = M G (4 rows of 3), then Gᵀ T, rows combined the same way as columns.
+    let t00: f64 = 0, t01: f64 = 0, t02: f64 = 0, t10: f64 = 0, t11: f64 = 0, t12: f64 = 0;
+    let t20: f64 = 0, t21: f64 = 0, t22: f64 = 0, t30: f64 = 0, t31: f64 = 0, t32: f64 = 0;
+    for (let i = 0; i < 4; i++) {
+      const m0 = <f64>load<f32>(src + <usize>(i * 4) * mPos);
+      const m1 = <f64>load<f32>(src + <usize>(i * 4 + 1) * mPos);
+      const m2 = <f64>load<f32>(src + <usize>(i * 4 + 2) * mPos);
+      const m3 = <f64>load<f32>(src + <usize>(i * 4 + 3) * mPos);
+      const s = 0.5 * (m1 + m2);
+      const e0 = m0 + s;
+      const e1 = 0.5 * (m1 - m2);
+      const e2 = s + m3;
+      if (i == 0) { t00 = e0; t01 = e1; t02 = e2; }
+      else if (i == 1) { t10 = e0; t11 = e1; t12 = e2; }
+      else if (i == 2) { t20 = e0; t21 = e1; t22 = e2; }
+      else { t30 = e0; t31 = e1; t32 = e2; }
+    }
+    const d = dweight + ((<usize>k * 9) << 2);
+    gtColumn(d, t00, t10, t20, t30);
+    gtColumn(d + 4, t01, t11, t21, t31);
+    gtColumn(d + 8, t02, t12, t22, t32);
+  }
+}
+
+/** Gᵀ of one column (t0..t3) to rows 0..2 of the 3x3 kernel (12 bytes apart). */
+// @ts-ignore: decorator
+@inline
+function gtColumn(dst: usize, t0: f64, t1: f64, t2: f64, t3: f64): void {
+  const s = 0.5 * (t1 + t2);
+  store<f32>(dst, <f32>(t0 + s));
+  store<f32>(dst + 12, <f32>(0.5 * (t1 - t2)));
+  store<f32>(dst + 24, <f32>(s + t3));
+}
