@@ -19,7 +19,7 @@
 //      (position, block of output channels): each sums its elements of M over the tiles in
 //      the GEMM's fixed order, whichever thread claims it, so 1 and N threads give the same bits.
 //   Steps 1-2 repeat over chunks of tiles (in order), which bounds the buffer for large images.
-//   3. conv2dGradWeightWinograd: dweight = Gᵀ M_pos G (computed in f64).
+//   3. conv2dGradWeightWinograd: dweight = Gᵀ M G per channel pair.
 import { GEMM_KC, GEMM_NR, gemmPackedSlice } from './gemm';
 import { nextUnit } from './tasks';
 
@@ -91,38 +91,63 @@ export function conv2dGradWeightWinogradTransform(
   const dStart = dBase(buf, cIn, cOut);
   const vBase = dStart + <usize>POSITIONS * aPos;
   const units = (tc + TRANSFORM_UNIT_TILES - 1) / TRANSFORM_UNIT_TILES;
+  const th = (oh + 1) >> 1;
   for (let unit = nextUnit(-1, parts); unit < units; unit = nextUnit(unit, parts)) {
-    const end = min<i32>(tc, (unit + 1) * TRANSFORM_UNIT_TILES);
-    for (let t = unit * TRANSFORM_UNIT_TILES; t < end; t++) {
-      const g = t0 + t;
-      const img = g / tilesPerImage;
-      const r = g - img * tilesPerImage;
-      const ty = r / tw;
-      const tx = r - ty * tw;
-      const pc = t - (t % GEMM_KC);
-      const kc = min<i32>(GEMM_KC, tc - pc);
-      const tt = t - pc;
-      // D: A dY Aᵀ of the 2x2 dy tile (zero past the output's edge), co to the packed A layout.
-      const dyImg = dy + ((<usize>img * <usize>cOut * <usize>oh * <usize>ow) << 2);
-      const aTile = dStart + ((<usize>pc * <usize>mPad + <usize>tt * 4) << 2);
-      for (let co = 0; co < mPad; co++) {
-        const dst = aTile + ((<usize>(co >> 2) * <usize>kc * 4 + <usize>(co & 3)) << 2);
+    // A unit's tiles lie in one reduction slice (TRANSFORM_UNIT_TILES divides GEMM_KC).
+    const start = unit * TRANSFORM_UNIT_TILES;
+    const end = min<i32>(tc, start + TRANSFORM_UNIT_TILES);
+    const pc = start - (start % GEMM_KC);
+    const kc = min<i32>(GEMM_KC, tc - pc);
+    const g0 = t0 + start;
+    const img0 = g0 / tilesPerImage;
+    const ty0 = (g0 - img0 * tilesPerImage) / tw;
+    const tx0 = g0 - img0 * tilesPerImage - ty0 * tw;
+    // Channel by channel, tile by tile: each position's stores then run along one packed
+    // panel (consecutive tiles are one panel row apart), and the reads along one plane.
+    // D: A dY Aᵀ of each 2x2 dy tile (zero past the output's edge), to the packed A layout.
+    for (let co = 0; co < mPad; co++) {
+      const panel = dStart + ((<usize>pc * <usize>mPad + <usize>(co >> 2) * <usize>kc * 4 + <usize>(co & 3)) << 2);
+      let img = img0;
+      let ty = ty0;
+      let tx = tx0;
+      for (let t = start; t < end; t++) {
+        const dst = panel + ((<usize>(t - pc) * 4) << 2);
         if (co >= cOut) {
           for (let p = 0; p < POSITIONS; p++) store<f32>(dst + <usize>p * aPos, 0);
-          continue;
+        } else {
+          const plane = dy + ((<usize>(img * cOut + co) * <usize>oh * <usize>ow) << 2);
+          dyTile(plane, oh, ow, ty * 2, tx * 2, dst, aPos);
         }
-        dyTile(dyImg + ((<usize>co * <usize>oh * <usize>ow) << 2), oh, ow, ty * 2, tx * 2, dst, aPos);
+        if (++tx == tw) {
+          tx = 0;
+          if (++ty == th) {
+            ty = 0;
+            img++;
+          }
+        }
       }
-      // V: Bᵀ d B of the 4x4 input tile (zero outside the image), ci to the packed B layout.
-      const xImg = x + ((<usize>img * <usize>cIn * <usize>h * <usize>w) << 2);
-      const bTile = vBase + ((<usize>pc * <usize>nPad + <usize>tt * GEMM_NR) << 2);
-      for (let ci = 0; ci < nPad; ci++) {
-        const dst = bTile + ((<usize>(ci / GEMM_NR) * <usize>kc * GEMM_NR + <usize>(ci % GEMM_NR)) << 2);
+    }
+    // V: Bᵀ d B of each 4x4 input tile (zero outside the image), to the packed B layout.
+    for (let ci = 0; ci < nPad; ci++) {
+      const panel = vBase + ((<usize>pc * <usize>nPad + <usize>(ci / GEMM_NR) * <usize>kc * GEMM_NR + <usize>(ci % GEMM_NR)) << 2);
+      let img = img0;
+      let ty = ty0;
+      let tx = tx0;
+      for (let t = start; t < end; t++) {
+        const dst = panel + ((<usize>(t - pc) * GEMM_NR) << 2);
         if (ci >= cIn) {
           for (let p = 0; p < POSITIONS; p++) store<f32>(dst + <usize>p * bPos, 0);
-          continue;
+        } else {
+          const plane = x + ((<usize>(img * cIn + ci) * <usize>h * <usize>w) << 2);
+          inputTile(plane, h, w, ty * 2 - pad, tx * 2 - pad, dst, bPos);
         }
-        inputTile(xImg + ((<usize>ci * <usize>h * <usize>w) << 2), h, w, ty * 2 - pad, tx * 2 - pad, dst, bPos);
+        if (++tx == tw) {
+          tx = 0;
+          if (++ty == th) {
+            ty = 0;
+            img++;
+          }
+        }
       }
     }
   }
@@ -262,43 +287,77 @@ export function conv2dGradWeightWinogradProducts(buf: usize, work: usize, cIn: i
   }
 }
 
-/** Step 3: dweight[co, ci] = Gᵀ M[co, ci] G for every channel pair, from buf after the products. */
+/**
+ * Step 3: dweight[co, ci] = Gᵀ M[co, ci] G for every channel pair, from buf after the products.
+ * Four consecutive pairs at once (one per lane: M_pos is row-major [cOut, cIn], so they are
+ * adjacent in each M_pos); the last cOut*cIn % 4 pairs one lane of a partly loaded vector.
+ */
 export function conv2dGradWeightWinograd(buf: usize, dweight: usize, cIn: i32, cOut: i32): void {
-  const mBase = buf;
   const mPos = (<usize>cOut * <usize>cIn) << 2;
   const pairs = cOut * cIn;
-  for (let k = 0; k < pairs; k++) {
-    const src = mBase + ((<usize>k) << 2);
-    // T = M G (4 rows of 3), then Gᵀ T, rows combined the same way as columns.
-    let t00: f64 = 0, t01: f64 = 0, t02: f64 = 0, t10: f64 = 0, t11: f64 = 0, t12: f64 = 0;
-    let t20: f64 = 0, t21: f64 = 0, t22: f64 = 0, t30: f64 = 0, t31: f64 = 0, t32: f64 = 0;
+  const half = f32x4.splat(0.5);
+  for (let k0 = 0; k0 < pairs; k0 += 4) {
+    const live = min<i32>(4, pairs - k0);
+    const src = buf + ((<usize>k0) << 2);
+    // T = M G: row i of M (positions 4i .. 4i + 3) to 3 values, kept in t[i][b].
+    let t00 = f32x4.splat(0), t01 = t00, t02 = t00, t10 = t00, t11 = t00, t12 = t00;
+    let t20 = t00, t21 = t00, t22 = t00, t30 = t00, t31 = t00, t32 = t00;
     for (let i = 0; i < 4; i++) {
-      const m0 = <f64>load<f32>(src + <usize>(i * 4) * mPos);
-      const m1 = <f64>load<f32>(src + <usize>(i * 4 + 1) * mPos);
-      const m2 = <f64>load<f32>(src + <usize>(i * 4 + 2) * mPos);
-      const m3 = <f64>load<f32>(src + <usize>(i * 4 + 3) * mPos);
-      const s = 0.5 * (m1 + m2);
-      const e0 = m0 + s;
-      const e1 = 0.5 * (m1 - m2);
-      const e2 = s + m3;
+      const r = src + <usize>(i * 4) * mPos;
+      const m0 = loadLanes(r, live);
+      const m1 = loadLanes(r + mPos, live);
+      const m2 = loadLanes(r + 2 * mPos, live);
+      const m3 = loadLanes(r + 3 * mPos, live);
+      const s = f32x4.mul(f32x4.add(m1, m2), half);
+      const e0 = f32x4.add(m0, s);
+      const e1 = f32x4.mul(f32x4.sub(m1, m2), half);
+      const e2 = f32x4.add(s, m3);
       if (i == 0) { t00 = e0; t01 = e1; t02 = e2; }
       else if (i == 1) { t10 = e0; t11 = e1; t12 = e2; }
       else if (i == 2) { t20 = e0; t21 = e1; t22 = e2; }
       else { t30 = e0; t31 = e1; t32 = e2; }
     }
-    const d = dweight + ((<usize>k * 9) << 2);
-    gtColumn(d, t00, t10, t20, t30);
-    gtColumn(d + 4, t01, t11, t21, t31);
-    gtColumn(d + 8, t02, t12, t22, t32);
+    // Gᵀ T, column b of T to column b of each lane's 3x3 kernel.
+    const d = dweight + ((<usize>k0 * 9) << 2);
+    gtColumn(d, t00, t10, t20, t30, half, live);
+    gtColumn(d + 4, t01, t11, t21, t31, half, live);
+    gtColumn(d + 8, t02, t12, t22, t32, half, live);
   }
 }
 
-/** Gᵀ of one column (t0..t3) to rows 0..2 of the 3x3 kernel (12 bytes apart). */
+/** `live` (1-4) consecutive floats at src, zeros after. */
 // @ts-ignore: decorator
 @inline
-function gtColumn(dst: usize, t0: f64, t1: f64, t2: f64, t3: f64): void {
-  const s = 0.5 * (t1 + t2);
-  store<f32>(dst, <f32>(t0 + s));
-  store<f32>(dst + 12, <f32>(0.5 * (t1 - t2)));
-  store<f32>(dst + 24, <f32>(s + t3));
+function loadLanes(src: usize, live: i32): v128 {
+  if (live == 4) return v128.load(src);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(src));
+  if (live > 1) v = f32x4.replace_lane(v, 1, load<f32>(src, 4));
+  if (live > 2) v = f32x4.replace_lane(v, 2, load<f32>(src, 8));
+  return v;
+}
+
+/** Gᵀ of one column (t0..t3) of each lane's T to rows 0..2 of its 3x3 kernel (lane l's kernel 36*l bytes on). */
+// @ts-ignore: decorator
+@inline
+function gtColumn(dst: usize, t0: v128, t1: v128, t2: v128, t3: v128, half: v128, live: i32): void {
+  const s = f32x4.mul(f32x4.add(t1, t2), half);
+  const r0 = f32x4.add(t0, s);
+  const r1 = f32x4.mul(f32x4.sub(t1, t2), half);
+  const r2 = f32x4.add(s, t3);
+  store<f32>(dst, f32x4.extract_lane(r0, 0));
+  store<f32>(dst, f32x4.extract_lane(r1, 0), 12);
+  store<f32>(dst, f32x4.extract_lane(r2, 0), 24);
+  if (live < 2) return;
+  store<f32>(dst, f32x4.extract_lane(r0, 1), 36);
+  store<f32>(dst, f32x4.extract_lane(r1, 1), 48);
+  store<f32>(dst, f32x4.extract_lane(r2, 1), 60);
+  if (live < 3) return;
+  store<f32>(dst, f32x4.extract_lane(r0, 2), 72);
+  store<f32>(dst, f32x4.extract_lane(r1, 2), 84);
+  store<f32>(dst, f32x4.extract_lane(r2, 2), 96);
+  if (live < 4) return;
+  store<f32>(dst, f32x4.extract_lane(r0, 3), 108);
+  store<f32>(dst, f32x4.extract_lane(r1, 3), 120);
+  store<f32>(dst, f32x4.extract_lane(r2, 3), 132);
 }
