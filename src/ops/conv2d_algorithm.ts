@@ -46,14 +46,23 @@ export function winogradTile(recordsGradients: boolean): WinogradTile {
 }
 
 /**
- * Fewest tiles (2x2 output tiles, all images together) for which the weight gradient runs as
- * Winograd F(2x2, 3x3) (assembly/winograd_grad_weight.ts); measured by
- * bench/winograd_grad_weight.mjs (numbers in its header): TODO.
+ * When the weight gradient runs as Winograd F(2x2, 3x3) (assembly/winograd_grad_weight.ts) on
+ * the WASM backend: at least WINOGRAD_GRAD_WEIGHT_MIN_TILES 2x2 output tiles (all images
+ * together) and a harmonic mean of the channel counts, 2*cIn*cOut / (cIn + cOut), of at least
+ * WINOGRAD_GRAD_WEIGHT_MIN_CHANNELS: its transforms cost per tile in proportion to cIn + cOut,
+ * its 16 products in proportion to cIn * cOut. Measured on one thread (CPU time, loaded
+ * 2-core machine, bench/winograd_grad_weight.mjs), direct / Winograd time:
+ *   residual conv 256->256, padding 0: 1.30x at 16x16 outputs, 1.61x at 32x32, 1.86x at 64x64;
+ *   padding 1, 128 and 256 channels: 0.49-0.85x at 4x4-8x8 outputs (<= 16 tiles), 1.24-1.62x
+ *   from 12x12 (36 tiles) to 32x32; 64 channels: 0.78-0.97x up to 8x8, 1.02-1.36x from 12x12;
+ *   8 and 32 channels: 0.44-1.33x, no better than the direct kernel overall, so they stay direct.
  */
-export const WINOGRAD_GRAD_WEIGHT_MIN_TILES = 64;
+export const WINOGRAD_GRAD_WEIGHT_MIN_TILES = 36;
+export const WINOGRAD_GRAD_WEIGHT_MIN_CHANNELS = 64;
 
 /** True when the weight gradient of this conv is faster by Winograd F(2x2, 3x3) on the WASM backend. */
 export function winogradGradWeightPays(g: ConvGeometry): boolean {
   if (!winogradShape(g)) return false;
-  return g.n * ((g.oh + 1) >> 1) * ((g.ow + 1) >> 1) >= WINOGRAD_GRAD_WEIGHT_MIN_TILES;
+  const tiles = g.n * ((g.oh + 1) >> 1) * ((g.ow + 1) >> 1);
+  return tiles >= WINOGRAD_GRAD_WEIGHT_MIN_TILES && (2 * g.cIn * g.cOut) / (g.cIn + g.cOut) >= WINOGRAD_GRAD_WEIGHT_MIN_CHANNELS;
 }

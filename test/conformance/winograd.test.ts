@@ -1,5 +1,5 @@
-// PyTorch conformance of the Winograd convolution kernels (conv2dWinograd and
-// conv2dGradInputWinograd), on every backend and WASM kernel variant of test/helpers/backends.ts.
+// PyTorch conformance of the Winograd convolution kernels (conv2dWinograd,
+// conv2dGradInputWinograd and conv2dGradWeightWinograd), on every backend and WASM kernel variant of test/helpers/backends.ts.
 // The fixtures (test/fixtures/winograd/conv2d_winograd.json, from make_winograd_fixtures.py) are
 // computed by PyTorch in float64. Each case runs twice:
 //   - through the public op conv2d, forward and backward, as a user would: the engine picks the
@@ -7,14 +7,15 @@
 //     kernel the rule chose;
 //   - straight through the Winograd kernels, whatever the rule would pick, so that the small
 //     shapes the rule leaves to the direct kernels (odd sizes, 5 or 7 channels, partial tiles)
-//     still check the Winograd arithmetic: forward output and input gradient.
+//     still check the Winograd arithmetic: forward output and input gradient, and with F(2x2)
+//     the weight gradient (which exists only as F(2x2), the training path's tile).
 // Both tiles are checked: F(4x4, 3x3), which inference uses, and F(2x2, 3x3), which the
 // training path uses (the op case above records gradients, so it runs F(2x2)).
 // The WebGPU backend has no Winograd kernel (yet): there the op must run the direct kernels.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, createEngine, type Engine, type Tensor } from '../../src/index.js';
 import type { ConvGeometry } from '../../src/kernels/contract.js';
-import { winogradPays } from '../../src/ops/conv2d_algorithm.js';
+import { winogradGradWeightPays, winogradPays } from '../../src/ops/conv2d_algorithm.js';
 import { conformanceBackends } from '../helpers/backends.js';
 import {
   checkOpCase,
@@ -46,6 +47,7 @@ describe('winograd fixtures', () => {
     expect(gs.some((g) => g.oh % 2 === 1 && g.ow % 2 === 1)).toBe(true);
     // Some cases go through Winograd by the dispatch rule, forward and backward.
     expect(gs.some((g) => winogradPays(g, false) && winogradPays(g, true))).toBe(true);
+    expect(gs.some((g) => winogradGradWeightPays(g))).toBe(true);
   });
 });
 
@@ -71,6 +73,7 @@ describe.each(conformanceBackends)('winograd conv2d matches PyTorch on $name (to
       const winograd = backend !== 'webgpu';
       expect(Object.keys(kernels)).toContain(winograd && winogradPays(g, false) ? 'conv2dWinograd' : 'conv2d');
       expect(Object.keys(kernels)).toContain(winograd && winogradPays(g, true) ? 'conv2dGradInputWinograd' : 'conv2dGradInput');
+      expect(Object.keys(kernels)).toContain(winograd && winogradGradWeightPays(g) ? 'conv2dGradWeightWinograd' : 'conv2dGradWeight');
     }, timeout);
 
     it.each([4, 2] as const)(`kernels F(%ix%i, 3x3): ${c.name}`.replace('%ix%i', '%i'), async (tile) => {

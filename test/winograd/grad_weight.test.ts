@@ -68,9 +68,10 @@ describe('winograd weight gradient', () => {
     const e = await createEngine({ backend: 'wasm', wasm: { threads: 1 } });
     try {
       for (const [g, expected] of [
-        [geometry(1, 16, 32, 32, 16, 1), true],
-        [geometry(1, 16, 6, 6, 16, 1), false],
-        [geometry(1, 16, 32, 32, 16, 2), false], // padding 2: not a Winograd shape
+        [geometry(1, 64, 16, 16, 64, 1), true],
+        [geometry(1, 64, 8, 8, 64, 1), false], // 16 tiles
+        [geometry(1, 16, 32, 32, 16, 1), false], // too few channels
+        [geometry(1, 64, 16, 16, 64, 2), false], // padding 2: not a Winograd shape
       ] as const) {
         expect(winogradGradWeightPays(g)).toBe(expected);
         const x = e.randn([g.n, g.cIn, g.h, g.w], { seed: 61 });
