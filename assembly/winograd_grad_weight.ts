@@ -22,6 +22,7 @@
 //   3. conv2dGradWeightWinograd: dweight = Gᵀ M G per channel pair.
 import { GEMM_KC, GEMM_NR, gemmPackedSlice } from './gemm';
 import { nextUnit } from './tasks';
+import { col0, col1, col2, col3 } from './winograd_transforms';
 
 /** Tile positions of F(2x2, 3x3). */
 const POSITIONS: i32 = 16;
@@ -76,7 +77,8 @@ export function conv2dGradWeightWinogradBytes(cIn: i32, cOut: i32, tc: i32): usi
 
 /**
  * Step 1: D_pos and V_pos of tiles t0 .. t0 + tc - 1 (numbered over all images, row-major in
- * each) into buf. x [n, cIn, h, w], dy [n, cOut, oh, ow], oh = h + 2*pad - 2.
+ * each) into buf. x [n, cIn, h, w], dy [n, cOut, oh, ow], oh = h + 2*pad - 2. `work` holds
+ * 1024 bytes (inputQuad4's 64 vectors).
  */
 export function conv2dGradWeightWinogradTransform(
   x: usize, dy: usize, buf: usize, work: usize, n: i32, cIn: i32, h: i32, w: i32, cOut: i32, oh: i32, ow: i32,
@@ -127,21 +129,39 @@ export function conv2dGradWeightWinogradTransform(
         }
       }
     }
-    // V: Bᵀ d B of each 4x4 input tile (zero outside the image), to the packed B layout.
-    for (let ci = 0; ci < nPad; ci++) {
-      const panel = vBase + ((<usize>pc * <usize>nPad + <usize>(ci / GEMM_NR) * <usize>kc * GEMM_NR + <usize>(ci % GEMM_NR)) << 2);
+    // V: Bᵀ d B of each 4x4 input tile (zero outside the image), to the packed B layout, 4
+    // channels at a time: 4 tiles of one row whose windows lie inside the image go through
+    // SIMD (a lane per tile, then transposed to a lane per channel: one store per tile and
+    // position), the others tile by tile. Both do the same float operations in the same order.
+    for (let c4 = 0; c4 < nPad; c4 += 4) {
+      const panel = vBase + ((<usize>pc * <usize>nPad + <usize>(c4 / GEMM_NR) * <usize>kc * GEMM_NR + <usize>(c4 % GEMM_NR)) << 2);
+      const live = min<i32>(4, cIn - c4);
       let img = img0;
       let ty = ty0;
       let tx = tx0;
-      for (let t = start; t < end; t++) {
+      let t = start;
+      while (t < end) {
         const dst = panel + ((<usize>(t - pc) * GEMM_NR) << 2);
-        if (ci >= cIn) {
-          for (let p = 0; p < POSITIONS; p++) store<f32>(dst + <usize>p * bPos, 0);
+        const y0 = ty * 2 - pad;
+        const xLeft = tx * 2 - pad;
+        let step = 1;
+        if (live == 4 && t + 4 <= end && tx + 4 <= tw && y0 >= 0 && y0 + 4 <= h && xLeft >= 0 && xLeft + 10 <= w) {
+          const base = x + ((<usize>(img * cIn + c4) * <usize>h * <usize>w + <usize>y0 * <usize>w + <usize>xLeft) << 2);
+          inputQuad4(base, (<usize>h * <usize>w) << 2, (<usize>w) << 2, dst, bPos, work);
+          step = 4;
         } else {
-          const plane = x + ((<usize>(img * cIn + ci) * <usize>h * <usize>w) << 2);
-          inputTile(plane, h, w, ty * 2 - pad, tx * 2 - pad, dst, bPos);
+          for (let c = 0; c < 4; c++) {
+            if (c >= live) {
+              for (let p = 0; p < POSITIONS; p++) store<f32>(dst + ((<usize>c) << 2) + <usize>p * bPos, 0);
+              continue;
+            }
+            const plane = x + ((<usize>(img * cIn + c4 + c) * <usize>h * <usize>w) << 2);
+            inputTile(plane, h, w, y0, xLeft, dst + ((<usize>c) << 2), bPos);
+          }
         }
-        if (++tx == tw) {
+        t += step;
+        tx += step;
+        if (tx == tw) {
           tx = 0;
           if (++ty == th) {
             ty = 0;
@@ -150,6 +170,60 @@ export function conv2dGradWeightWinogradTransform(
         }
       }
     }
+  }
+}
+
+/**
+ * V of 4 channels (planes planeBytes apart from `base`) x 4 tiles of one row (windows of 4
+ * rows x 10 columns from `base`, rowBytes per row), to tile l's 4 channels at dst + 32*l +
+ * pos*step. `tmp` holds 64 vectors.
+ */
+function inputQuad4(base: usize, planeBytes: usize, rowBytes: usize, dst: usize, step: usize, tmp: usize): void {
+  for (let c = 0; c < 4; c++) {
+    const src = base + <usize>c * planeBytes;
+    const out = tmp + ((<usize>(c * 16)) << 4);
+    // d B of each row (lane l = tile l, whose column j is src[2l + j]), into out[4i + j].
+    for (let i = 0; i < 4; i++) {
+      const r = src + <usize>i * rowBytes;
+      const v0 = v128.load(r);
+      const v1 = v128.load(r, 16);
+      const u0 = v128.load(r, 8);
+      const u1 = v128.load(r, 24);
+      const d0 = f32x4.shuffle(v0, v1, 0, 2, 4, 6);
+      const d1 = f32x4.shuffle(v0, v1, 1, 3, 5, 7);
+      const d2 = f32x4.shuffle(u0, u1, 0, 2, 4, 6);
+      const d3 = f32x4.shuffle(u0, u1, 1, 3, 5, 7);
+      const o = out + ((<usize>(i * 4)) << 4);
+      v128.store(o, f32x4.sub(d0, d2));
+      v128.store(o, f32x4.add(d1, d2), 16);
+      v128.store(o, f32x4.sub(d2, d1), 32);
+      v128.store(o, f32x4.sub(d1, d3), 48);
+    }
+    // Bᵀ (d B) down each column j, in place.
+    for (let j = 0; j < 4; j++) {
+      const o = out + ((<usize>j) << 4);
+      const r0 = v128.load(o);
+      const r1 = v128.load(o, 64);
+      const r2 = v128.load(o, 128);
+      const r3 = v128.load(o, 192);
+      v128.store(o, f32x4.sub(r0, r2));
+      v128.store(o, f32x4.add(r1, r2), 64);
+      v128.store(o, f32x4.sub(r2, r1), 128);
+      v128.store(o, f32x4.sub(r1, r3), 192);
+    }
+  }
+  // Per position: the 4 channels' vectors (lane = tile) transposed to lane = channel.
+  for (let p = 0; p < POSITIONS; p++) {
+    const q = tmp + ((<usize>p) << 4);
+    const a = v128.load(q);
+    const b = v128.load(q, 256);
+    const c = v128.load(q, 512);
+    const d = v128.load(q, 768);
+    const o = dst + <usize>p * step;
+    v128.store(o, col0(a, b, c, d));
+    v128.store(o, col1(a, b, c, d), 32);
+    v128.store(o, col2(a, b, c, d), 64);
+    v128.store(o, col3(a, b, c, d), 96);
   }
 }
 

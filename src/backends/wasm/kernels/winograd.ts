@@ -37,7 +37,7 @@ export function winogradKernels(ctx: WasmContext): KernelTable<WasmStorage> {
       for (let t0 = 0; t0 < total; t0 += chunk) {
         const tc = Math.min(chunk, total - t0);
         // About 40 operations per tile and channel for the transforms; 2 per multiply-add for the products.
-        ctx.parallel('conv2dGradWeightWinogradTransform', [x, dy, buf, 0, n, cIn, h, w, cOut, oh, ow, g.padH, t0, tc], 3, 64,
+        ctx.parallel('conv2dGradWeightWinogradTransform', [x, dy, buf, 0, n, cIn, h, w, cOut, oh, ow, g.padH, t0, tc], 3, 1024,
           40 * tc * (cIn + cOut));
         ctx.parallel('conv2dGradWeightWinogradProducts', [buf, 0, cIn, cOut, tc, t0 === 0 ? 1 : 0], 1, work,
           2 * 16 * tc * cIn * cOut);
