@@ -22,3 +22,4 @@ export * from './random';
 export * from './dropout';
 export * from './winograd_filter';
 export * from './winograd';
+export * from './winograd_grad_weight';

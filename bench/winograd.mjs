@@ -12,8 +12,9 @@
 // (256x256, 9 blocks, batch 1) with this build and, with --before DIST, with another build of
 // the library (e.g. /work/main/dist/index.js: the engine before Winograd).
 // Medians of several calls after a warm-up; on a loaded machine compare rows of one run only.
-// The weight gradient has no Winograd kernel: its direct time is printed ("dw direct") next to
-// the Winograd forward, which does the same 36 GEMMs a Winograd weight gradient would.
+// The weight gradient: direct (conv2dGradWeight) and Winograd F(2x2, 3x3)
+// (conv2dGradWeightWinograd, the only tile it has); bench/winograd_grad_weight.mjs has its
+// crossover grid and a whole training step.
 import { performance } from 'node:perf_hooks';
 
 const argv = process.argv.slice(2);
@@ -95,8 +96,8 @@ for (const [name, cIn, s, cOut, p] of argv.includes('--no-convs') ? [] : cases) 
     'dx direct': time(run('conv2dGradInput', [dy, w], [1, cIn, s, s], g)),
     'dx winograd': time(run('conv2dGradInputWinograd', [dy, w], [1, cIn, s, s], g4)),
     'dx F2': time(run('conv2dGradInputWinograd', [dy, w], [1, cIn, s, s], g2)),
-    // No Winograd weight gradient: its direct time says what one could save (see the header).
     'dw direct': time(run('conv2dGradWeight', [dy, x], [cOut, cIn, 3, 3], g)),
+    'dw F2': time(run('conv2dGradWeightWinograd', [dy, x], [cOut, cIn, 3, 3], g)),
   };
   const eff = (ms) => (flop / (ms * 1e6)).toFixed(1);
   rows.push(r);
@@ -106,7 +107,8 @@ for (const [name, cIn, s, cOut, p] of argv.includes('--no-convs') ? [] : cases) 
       ` new filter ${r['fwd winograd new filter'].toFixed(1).padStart(6)} ms F2 ${r['fwd F2'].toFixed(1).padStart(6)} ms (${eff(r['fwd F2'])} eff.)` +
       ` | dx direct ${r['dx direct'].toFixed(1).padStart(7)} ms F4 ${r['dx winograd'].toFixed(1).padStart(7)} ms (${eff(r['dx winograd'])} eff.)` +
       ` F2 ${r['dx F2'].toFixed(1).padStart(7)} ms (${eff(r['dx F2'])} eff.)` +
-      ` | dw direct ${r['dw direct'].toFixed(1).padStart(7)} ms (${eff(r['dw direct'])} GFLOP/s)`,
+      ` | dw direct ${r['dw direct'].toFixed(1).padStart(7)} ms (${eff(r['dw direct'])} GFLOP/s)` +
+      ` F2 ${r['dw F2'].toFixed(1).padStart(7)} ms (${eff(r['dw F2'])} eff.)`,
   );
   for (const t of [x, w, b, dy]) t.dispose();
 }

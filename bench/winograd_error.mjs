@@ -1,6 +1,7 @@
 // Error of the conv kernels against PyTorch in float64 (bench/winograd_error.py), at the
 // residual block's shape (256 channels, 32x32 and 64x64 outputs): the direct kernels, Winograd
-// F(4x4, 3x3) and F(2x2, 3x3), forward and input gradient. The metric is the conformance
+// F(4x4, 3x3) and F(2x2, 3x3), forward and input gradient, and the weight gradient by the direct
+// kernel and by Winograd F(2x2, 3x3) (conv2dGradWeightWinograd). The metric is the conformance
 // suite's: max |ours - torch| / max |torch|. Run: node bench/winograd_error.mjs [python]
 // (needs Debian's python3-torch; src/ops/conv2d_algorithm.ts cites its numbers).
 import { spawnSync } from 'node:child_process';
@@ -40,7 +41,11 @@ for (const S of [32, 64]) {
     const [dx] = e.runKernel('error', kd, [dy, w], [[1, 256, S + 2, S + 2]], { ...g, ...extra });
     out.push(`${label} forward ${rel(y.dataSync(), f(S, 'y')).toExponential(2)} input grad ${rel(dx.dataSync(), f(S, 'dx')).toExponential(2)}`);
   }
-  console.log(`256 channels, ${S}x${S}: ${out.join(' | ')}`);
+  const dws = [['direct', 'conv2dGradWeight'], ['F(2x2)', 'conv2dGradWeightWinograd']].map(([label, k]) => {
+    const [dw] = e.runKernel('error', k, [dy, x], [[256, 256, 3, 3]], g);
+    return `${label} ${rel(dw.dataSync(), f(S, 'dw')).toExponential(2)}`;
+  });
+  console.log(`256 channels, ${S}x${S}: ${out.join(' | ')} | weight grad: ${dws.join(', ')}`);
 }
 e.dispose();
 rmSync(dir, { recursive: true, force: true });

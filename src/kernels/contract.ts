@@ -51,6 +51,8 @@ export interface KernelAttrs {
   conv2dWinograd: ConvGeometry & { hasBias: boolean; tile: WinogradTile };
   /** conv2dGradInput by Winograd (same conditions): ins [dy, weight] outs [dx] */
   conv2dGradInputWinograd: ConvGeometry & { tile: WinogradTile };
+  /** conv2dGradWeight by Winograd F(2x2, 3x3) (same shapes; WASM only): ins [dy, x] outs [dweight] */
+  conv2dGradWeightWinograd: ConvGeometry;
   /** ins [dy] outs [dbias]: sum of dy over n, h, w per channel; shared by both conv families. */
   conv2dGradBias: { n: number; c: number; hw: number };
 

@@ -1,11 +1,12 @@
 // conv2d: 2-D convolution with zero padding and stride, like torch.nn.functional.conv2d
 // (no dilation, no groups). Kernels conv2d, conv2dGradInput, conv2dGradWeight, conv2dGradBias,
 // and for the 3x3 stride-1 shapes where it is faster (conv2d_algorithm.ts) conv2dWinograd and
-// conv2dGradInputWinograd in place of conv2d and conv2dGradInput.
+// conv2dGradInputWinograd in place of conv2d and conv2dGradInput, and conv2dGradWeightWinograd
+// in place of conv2dGradWeight.
 import { AttributeError, ShapeError } from '../errors.js';
 import type { ConvGeometry } from '../kernels/contract.js';
 import { formatShape } from '../shape.js';
-import { winogradPays, winogradTile } from './conv2d_algorithm.js';
+import { winogradGradWeightPays, winogradPays, winogradTile } from './conv2d_algorithm.js';
 import type { Tensor } from '../tensor.js';
 import { checkOptionalTensor, checkPair, checkRank, checkShapeEquals, checkTensor, sameEngine } from './checks.js';
 
@@ -70,9 +71,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       winogradPays(g, true, e.backend) && e._hasKernel('conv2dGradInputWinograd')
         ? e.runKernel('conv2d backward', 'conv2dGradInputWinograd', [dy, ws], [x.shape], { ...g, tile })[0]
         : e.runKernel('conv2d backward', 'conv2dGradInput', [dy, ws], [x.shape], g)[0];
+    const gradWeight = (dy: Tensor): Tensor =>
+      winogradGradWeightPays(g) && e._hasKernel('conv2dGradWeightWinograd')
+        ? e.runKernel('conv2d backward', 'conv2dGradWeightWinograd', [dy, xs], [weight.shape], g)[0]
+        : e.runKernel('conv2d backward', 'conv2dGradWeight', [dy, xs], [weight.shape], g)[0];
     e.recordGrad(y, op, [x, weight, b], (dy) => [
       x.requiresGrad ? gradInput(dy) : null,
-      weight.requiresGrad ? e.runKernel('conv2d backward', 'conv2dGradWeight', [dy, xs], [weight.shape], g)[0] : null,
+      weight.requiresGrad ? gradWeight(dy) : null,
       b?.requiresGrad
         ? e.runKernel('conv2d backward', 'conv2dGradBias', [dy], [b.shape], { n, c: cOut, hw: oh * ow })[0]
         : null,

@@ -4,6 +4,8 @@
 // crossover below was measured on the WASM backend (bench/winograd.mjs, numbers in its header).
 // The WebGPU backend has WGSL kernels of the same names (src/backends/webgpu/kernels/winograd.ts)
 // and its own threshold on top (WEBGPU_WINOGRAD_MIN_WORK, from bench/winograd_webgpu.mjs).
+// The weight gradient's Winograd kernel (conv2dGradWeightWinograd) exists on WASM only, with its
+// own rule (winogradGradWeightPays, below); WebGPU runs the direct weight gradient.
 import type { BackendName } from '../backends/backend.js';
 import type { ConvGeometry, WinogradTile } from '../kernels/contract.js';
 
@@ -58,4 +60,30 @@ export function winogradPays(g: ConvGeometry, gradInput: boolean, backend: Backe
  */
 export function winogradTile(recordsGradients: boolean): WinogradTile {
   return recordsGradients ? 2 : 4;
+}
+
+/**
+ * When the weight gradient runs as Winograd F(2x2, 3x3) (assembly/winograd_grad_weight.ts) on
+ * the WASM backend: at least WINOGRAD_GRAD_WEIGHT_MIN_TILES 2x2 output tiles (all images
+ * together) and a harmonic mean of the channel counts, 2*cIn*cOut / (cIn + cOut), of at least
+ * WINOGRAD_GRAD_WEIGHT_MIN_CHANNELS: its transforms cost per tile in proportion to cIn + cOut,
+ * its 16 products in proportion to cIn * cOut. Measured on one thread (CPU time, loaded
+ * 2-core machine, `node bench/winograd_grad_weight.mjs`), direct time / Winograd time:
+ *   residual conv 256->256, padding 0: 1.36x at 16x16 outputs, 1.76x at 32x32, 1.85x at 64x64;
+ *   padding 1, 128 and 256 channels: 0.64-1.00x at 4x4 to 8x8 outputs (<= 16 tiles), 1.30-1.82x
+ *   from 12x12 (36 tiles) to 32x32; 64 channels: 0.83-1.09x up to 8x8, 1.15-1.39x from 12x12;
+ *   8 and 32 channels: 0.68-1.47x, not reliably faster (and the time is tiny), so they stay
+ *   direct. A whole training step (64x64, 6 blocks, batch 1, one thread): 2863 -> 2463 ms
+ *   (1.16x) on the plain SIMD build, 2076 -> 1909 ms (1.09x) on the relaxed one.
+ * Its error against PyTorch in float64 (bench/winograd_error.mjs, 256 channels, 32x32 and 64x64):
+ * 7.1e-7 to 8.2e-7 of the gradient's largest magnitude, the direct kernel's 4.0e-7 to 4.2e-7.
+ */
+export const WINOGRAD_GRAD_WEIGHT_MIN_TILES = 36;
+export const WINOGRAD_GRAD_WEIGHT_MIN_CHANNELS = 64;
+
+/** True when the weight gradient of this conv is faster by Winograd F(2x2, 3x3) on the WASM backend. */
+export function winogradGradWeightPays(g: ConvGeometry): boolean {
+  if (!winogradShape(g)) return false;
+  const tiles = g.n * ((g.oh + 1) >> 1) * ((g.ow + 1) >> 1);
+  return tiles >= WINOGRAD_GRAD_WEIGHT_MIN_TILES && (2 * g.cIn * g.cOut) / (g.cIn + g.cOut) >= WINOGRAD_GRAD_WEIGHT_MIN_CHANNELS;
 }

@@ -1,5 +1,5 @@
-// PyTorch conformance of the Winograd convolution kernels (conv2dWinograd and
-// conv2dGradInputWinograd), on every backend and WASM kernel variant of test/helpers/backends.ts.
+// PyTorch conformance of the Winograd convolution kernels (conv2dWinograd,
+// conv2dGradInputWinograd and conv2dGradWeightWinograd), on every backend and WASM kernel variant of test/helpers/backends.ts.
 // The fixtures (test/fixtures/winograd/conv2d_winograd.json, from make_winograd_fixtures.py) are
 // computed by PyTorch in float64. Each case runs twice:
 //   - through the public op conv2d, forward and backward, as a user would: the engine picks the
@@ -7,7 +7,8 @@
 //     kernel the rule chose;
 //   - straight through the Winograd kernels, whatever the rule would pick, so that the small
 //     shapes the rule leaves to the direct kernels (odd sizes, 5 or 7 channels, partial tiles)
-//     still check the Winograd arithmetic: forward output and input gradient.
+//     still check the Winograd arithmetic: forward output and input gradient, and with F(2x2)
+//     the weight gradient (which exists only as F(2x2), the training path's tile).
 // Both tiles are checked: F(4x4, 3x3), which inference uses, and F(2x2, 3x3), which the
 // training path uses (the op case above records gradients, so it runs F(2x2)).
 // The WebGPU backend runs its own WGSL Winograd kernels (src/backends/webgpu/kernels/winograd.ts)
@@ -15,7 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, createEngine, type Engine, type Tensor } from '../../src/index.js';
 import type { ConvGeometry } from '../../src/kernels/contract.js';
-import { winogradPays } from '../../src/ops/conv2d_algorithm.js';
+import { winogradGradWeightPays, winogradPays } from '../../src/ops/conv2d_algorithm.js';
 import { conformanceBackends } from '../helpers/backends.js';
 import {
   checkOpCase,
@@ -47,6 +48,7 @@ describe('winograd fixtures', () => {
     expect(gs.some((g) => g.oh % 2 === 1 && g.ow % 2 === 1)).toBe(true);
     // Some cases go through Winograd by the dispatch rule, forward and backward.
     expect(gs.some((g) => winogradPays(g, false) && winogradPays(g, true))).toBe(true);
+    expect(gs.some((g) => winogradGradWeightPays(g))).toBe(true);
   });
 });
 
@@ -72,6 +74,8 @@ describe.each(conformanceBackends)('winograd conv2d matches PyTorch on $name (to
       const active = engine.backend;
       expect(Object.keys(kernels)).toContain(winogradPays(g, false, active) ? 'conv2dWinograd' : 'conv2d');
       expect(Object.keys(kernels)).toContain(winogradPays(g, true, active) ? 'conv2dGradInputWinograd' : 'conv2dGradInput');
+      // The weight gradient's Winograd kernel exists on WASM only.
+      expect(Object.keys(kernels)).toContain(active !== 'webgpu' && winogradGradWeightPays(g) ? 'conv2dGradWeightWinograd' : 'conv2dGradWeight');
       // On WebGPU the kernels must have run there, not on WASM behind a fallback.
       for (const k of ['conv2dWinograd', 'conv2dGradInputWinograd']) {
         if (!kernels[k] || backend !== 'webgpu') continue;
@@ -95,6 +99,12 @@ describe.each(conformanceBackends)('winograd conv2d matches PyTorch on $name (to
         ];
         y.dispose();
         dx.dispose();
+        if (tile === 2 && backend !== 'webgpu') {
+          // The weight gradient exists only as F(2x2, 3x3), the training path's tile, and on WASM.
+          const [dw] = engine.runKernel('test', 'conv2dGradWeightWinograd', [dy, x], [w.shape], g);
+          comparisons.push(compare('grad weight', await dw.data(), dw.shape, decode(c.grads.weight), c.grads.weight.shape, tol));
+          dw.dispose();
+        }
         settle(backend, `kernels F${tile} ${c.name}`, { comparisons, errors: [] });
       } finally {
         for (const v of [x, w, b, dy]) v?.dispose();

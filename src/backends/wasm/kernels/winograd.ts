@@ -3,13 +3,20 @@
 // dy with the input gradient's filter (flipped, channels swapped) and padding 2 - p. The
 // filters come from the backend's cache (../winograd_cache.ts), made at most once per weight
 // version; the kernel runs split into parts over the thread pool like the other convs.
+// conv2dGradWeightWinograd (assembly/winograd_grad_weight.ts) runs in steps over one buffer:
+// per chunk of tiles the transforms of x and dy, then the 16 products, each step split over
+// the threads; then Gᵀ M G on this thread (cOut*cIn small transforms).
 import type { ConvGeometry, KernelTable } from '../../../kernels/contract.js';
 import type { WasmContext } from '../context.js';
 import type { WasmStorage } from '../storage.js';
 
 type Fn = (...args: number[]) => number;
 
-export const WINOGRAD_PARALLEL_KERNELS = ['conv2dWinograd'] as const;
+export const WINOGRAD_PARALLEL_KERNELS = [
+  'conv2dWinograd',
+  'conv2dGradWeightWinogradTransform',
+  'conv2dGradWeightWinogradProducts',
+] as const;
 
 export function winogradKernels(ctx: WasmContext): KernelTable<WasmStorage> {
   const k = ctx.exports as Record<string, Fn>;
@@ -20,7 +27,28 @@ export function winogradKernels(ctx: WasmContext): KernelTable<WasmStorage> {
     const bytes = k.conv2dWinogradScratchBytes(n, cIn, cOut, oh, ow, tile) >>> 0;
     ctx.parallel('conv2dWinograd', [x, u, bias, y, 0, n, cIn, h, w, cOut, oh, ow, pad, tile], 4, bytes, f);
   };
+  const gradWeight = (dy: number, x: number, dweight: number, g: ConvGeometry): void => {
+    const { n, cIn, h, w, cOut, oh, ow } = g;
+    const total = n * ((oh + 1) >> 1) * ((ow + 1) >> 1);
+    const chunk = k.conv2dGradWeightWinogradChunkTiles(n, cIn, cOut, oh, ow);
+    const buf = ctx.scratch(k.conv2dGradWeightWinogradBytes(cIn, cOut, chunk) >>> 0);
+    const work = k.conv2dGradWeightWinogradWorkBytes();
+    try {
+      for (let t0 = 0; t0 < total; t0 += chunk) {
+        const tc = Math.min(chunk, total - t0);
+        // About 40 operations per tile and channel for the transforms; 2 per multiply-add for the products.
+        ctx.parallel('conv2dGradWeightWinogradTransform', [x, dy, buf, 0, n, cIn, h, w, cOut, oh, ow, g.padH, t0, tc], 3, 1024,
+          40 * tc * (cIn + cOut));
+        ctx.parallel('conv2dGradWeightWinogradProducts', [buf, 0, cIn, cOut, tc, t0 === 0 ? 1 : 0], 1, work,
+          2 * 16 * tc * cIn * cOut);
+      }
+      k.conv2dGradWeightWinograd(buf, dweight, cIn, cOut);
+    } finally {
+      ctx.freeScratch(buf);
+    }
+  };
   return {
+    conv2dGradWeightWinograd: ([dy, x], [dweight], g) => gradWeight(dy!.ptr, x!.ptr, dweight!.ptr, g),
     conv2dWinograd: ([x, weight, bias], [y], g) => {
       const u = ctx.filters.filter(weight!, false, g.cIn, g.cOut, g.tile);
       run(x!.ptr, u, g.hasBias ? bias!.ptr : 0, y!.ptr, g.n, g.cIn, g.h, g.w, g.cOut, g.oh, g.ow, g.padH, g.tile, flops(g));
