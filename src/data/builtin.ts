@@ -74,7 +74,10 @@ function checkStyle(style: Partial<BuiltinStyle>): Partial<BuiltinStyle> {
   for (const key of Object.keys(style)) {
     if (!Object.hasOwn(BUILTIN_STYLE, key)) throw new AttributeError(where, key, `one of ${Object.keys(BUILTIN_STYLE).join(', ')}`, 'an unknown field');
   }
-  const { stripePeriod: p, randomPhase, maxShapes: m, radius: r, stripeLightness: l } = style;
+  const { stripePeriod: p, randomPhase, maxShapes: m, radius: r, stripeLightness: l, stripesOn } = style;
+  if (stripesOn !== undefined && stripesOn !== 'shapes' && stripesOn !== 'background') {
+    throw new AttributeError(where, 'stripesOn', "'shapes' or 'background'", String(stripesOn));
+  }
   if (p !== undefined && !(Number.isInteger(p) && p >= 2 && p % 2 === 0)) throw new AttributeError(where, 'stripePeriod', 'an even integer >= 2 (pixels)', String(p));
   if (randomPhase !== undefined && typeof randomPhase !== 'boolean') throw new AttributeError(where, 'randomPhase', 'a boolean', String(randomPhase));
   if (m !== undefined && !(Number.isInteger(m) && m >= 1)) throw new AttributeError(where, 'maxShapes', 'an integer >= 1', String(m));

@@ -134,10 +134,13 @@ export function formatMeasure(m: TranslationMeasure): string[] {
 /**
  * Whether translations kept the source's shapes in place and in their colours, per image pair
  * (input i, output i), averaged over the batch:
- *   shapeIoU: intersection over union of the two foreground masks (pixels whose colour differs
- *             from the image's median border colour by more than FOREGROUND_DIFFERENCE in some
- *             channel); 1 when the output's shapes cover exactly the input's pixels; a blurred
- *             blob or a shape drawn elsewhere reads lower;
+ *   shapeIoU: intersection over union of the two foreground masks; 1 when the output's shapes
+ *             cover exactly the input's pixels; a blurred blob or a shape drawn elsewhere reads
+ *             lower. A pixel is foreground ('border' rule, for stripes inside the shapes) when its
+ *             colour differs from the image's median border colour by more than
+ *             FOREGROUND_DIFFERENCE in some channel, or ('chroma' rule, for stripes on the
+ *             background, which are grey like it) when it is colourful: max - min channel above
+ *             FOREGROUND_CHROMA (every shape colour is saturated, every background near grey);
  *   hueError: the circular difference in degrees between the hues of the mean foreground colours
  *             of input and output; B's light stripes are tints of the shape's colour (same hue),
  *             so a faithful translation reads near 0 in both directions.
@@ -149,8 +152,13 @@ export interface ShapeKeeping {
 
 /** In [0, 1] colour units: saturated shapes differ from either background by far more. */
 const FOREGROUND_DIFFERENCE = 0.25;
+/** Shapes have chroma >= 0.6 (src/data/builtin_draw.ts: saturation >= 0.75, value >= 0.8). */
+const FOREGROUND_CHROMA = 0.3;
 
-function foreground(batch: Float32Array, i: number, c: number, h: number, w: number): { mask: Uint8Array; mean: number[] } {
+/** Which pixels are a shape's (see ShapeKeeping). */
+export type ForegroundRule = 'border' | 'chroma';
+
+function foreground(batch: Float32Array, i: number, c: number, h: number, w: number, rule: ForegroundRule): { mask: Uint8Array; mean: number[] } {
   const plane = h * w;
   const base = i * c * plane;
   const at = (ch: number, p: number): number => (batch[base + ch * plane + p] + 1) / 2;
@@ -166,9 +174,19 @@ function foreground(batch: Float32Array, i: number, c: number, h: number, w: num
   const sum = new Array<number>(c).fill(0);
   let count = 0;
   for (let p = 0; p < plane; p++) {
-    let d = 0;
-    for (let ch = 0; ch < c; ch++) d = Math.max(d, Math.abs(at(ch, p) - border[ch]));
-    if (d <= FOREGROUND_DIFFERENCE) continue;
+    if (rule === 'border') {
+      let d = 0;
+      for (let ch = 0; ch < c; ch++) d = Math.max(d, Math.abs(at(ch, p) - border[ch]));
+      if (d <= FOREGROUND_DIFFERENCE) continue;
+    } else {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let ch = 0; ch < c; ch++) {
+        lo = Math.min(lo, at(ch, p));
+        hi = Math.max(hi, at(ch, p));
+      }
+      if (hi - lo <= FOREGROUND_CHROMA) continue;
+    }
     mask[p] = 1;
     for (let ch = 0; ch < c; ch++) sum[ch] += at(ch, p);
     count++;
@@ -186,7 +204,7 @@ function hueOf([r, g, b]: number[]): number {
 }
 
 /** How well outputs kept their inputs' shapes and colours ([n, c, h, w] batches in [-1, 1]). */
-export function shapeKeeping(input: Float32Array, output: Float32Array, shape: readonly number[]): ShapeKeeping {
+export function shapeKeeping(input: Float32Array, output: Float32Array, shape: readonly number[], rule: ForegroundRule = 'border'): ShapeKeeping {
   if (shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
     throw new AttributeError('shapeKeeping', 'shape', '[n, c, h, w] of positive integers', JSON.stringify(shape));
   }
@@ -199,8 +217,8 @@ export function shapeKeeping(input: Float32Array, output: Float32Array, shape: r
   let hue = 0;
   let hues = 0;
   for (let i = 0; i < n; i++) {
-    const a = foreground(input, i, c, h, w);
-    const b = foreground(output, i, c, h, w);
+    const a = foreground(input, i, c, h, w, rule);
+    const b = foreground(output, i, c, h, w, rule);
     let inter = 0;
     let union = 0;
     for (let p = 0; p < h * w; p++) {

@@ -156,6 +156,44 @@ describe('builtinDataset', () => {
     expect(() => shapeKeeping(a, b.subarray(1), shape)).toThrow(/output/);
   });
 
+  it('draws stripes on the background when asked, and the chroma rule still finds the shapes', () => {
+    const n = 8;
+    const plane = 32 * 32;
+    const shape = [n, 3, 32, 32];
+    const ds = builtinDataset({ seed: 5, imgHeight: 32, size: n, mode: 'test', unaligned: false, style: { stripesOn: 'background', stripePeriod: 8, maxShapes: 1 } });
+    const a = new Float32Array(n * 3 * plane);
+    const b = new Float32Array(n * 3 * plane);
+    for (let i = 0; i < n; i++) {
+      const p = sync(ds.get(i, new Rng(i)));
+      a.set(p.A, i * 3 * plane);
+      b.set(p.B, i * 3 * plane);
+    }
+    const sa = styleStats(a, shape, 8);
+    const sb = styleStats(b, shape, 8);
+    expect(sb.stripes).toBeGreaterThan(2 * sa.stripes);
+    expect(sb.background).toBeLessThan(0.3); // three quarters of the rows are dark
+    expect(sa.background).toBeGreaterThan(0.8);
+    // B's top-left pixel column: light rows every 8, the rest dark, wherever no shape is.
+    const img = ds.image('B', 0);
+    const rows = Array.from({ length: 32 }, (_, y) => img.data[y * 32 * 3]);
+    expect(rows.filter((v) => v > 150).length).toBeGreaterThanOrEqual(6);
+    expect(rows.filter((v) => v < 80).length).toBeGreaterThanOrEqual(16);
+    // A's shapes on B's striped background (each pixel: A's where A has a shape, else B's
+    // background row): the chroma rule finds exactly A's shapes; the border rule takes the
+    // light stripes for shapes too.
+    const onStripes = new Float32Array(a);
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < plane; p++) {
+        const o = i * 3 * plane + p;
+        const colourful = Math.max(...[0, 1, 2].map((ch) => a[o + ch * plane])) - Math.min(...[0, 1, 2].map((ch) => a[o + ch * plane])) > 0.6;
+        const row = Math.floor(p / 32);
+        for (let ch = 0; ch < 3; ch++) if (!colourful) onStripes[o + ch * plane] = b[i * 3 * plane + ch * plane + row * 32];
+      }
+    }
+    expect(shapeKeeping(a, onStripes, shape, 'chroma').shapeIoU).toBeGreaterThan(0.95);
+    expect(shapeKeeping(a, onStripes, shape, 'border').shapeIoU).toBeLessThan(0.8);
+  });
+
   it('takes a style, each field checked', () => {
     const thin = builtinDataset({ seed: 1, imgHeight: 32, size: 4, style: { stripePeriod: 4, maxShapes: 2 } });
     expect(thin.style).toEqual({ ...BUILTIN_STYLE, stripePeriod: 4, maxShapes: 2 });
@@ -168,6 +206,7 @@ describe('builtinDataset', () => {
     expect(() => builtinDataset({ style: { radius: [0.3, 0.2] } })).toThrow(/radius/);
     expect(() => builtinDataset({ style: { stripeLightness: 2 } })).toThrow(/stripeLightness/);
     expect(() => builtinDataset({ style: { stripes: 4 } as never })).toThrow(/stripes/);
+    expect(() => builtinDataset({ style: { stripesOn: 'shape' as never } })).toThrow(/stripesOn/);
   });
 
   it('rejects bad options', () => {
