@@ -9,6 +9,9 @@
 // a 4-pixel grid, so this period is the one its layers can place most directly, and at the
 // demo's 32x32 the stripes stay wide enough to see. Their phase is random per image, so a
 // generator must draw them, not copy a fixed mask.
+// With stripesOn 'background' (the demo's style, src/cli/commands/demo.ts), B's shapes are flat
+// like A's and the stripes run across B's dark background instead: a quarter of each period
+// lightened towards white, so the background stays mostly dark.
 // Shapes have the same distribution in both domains, so the only thing to learn is the style.
 // Each image is a pure function of (seed, split, domain, index).
 import { Rng } from '../random/rng.js';
@@ -29,6 +32,8 @@ export interface BuiltinStyle {
   radius: [number, number];
   /** How far the light stripes go from the shape's colour towards white (default 0.85). */
   stripeLightness: number;
+  /** Where B's stripes are: inside the shapes (default) or on the background around them. */
+  stripesOn: 'shapes' | 'background';
 }
 
 export const BUILTIN_STYLE: Readonly<BuiltinStyle> = Object.freeze({
@@ -37,6 +42,7 @@ export const BUILTIN_STYLE: Readonly<BuiltinStyle> = Object.freeze({
   maxShapes: 2,
   radius: [0.2, 0.32] as [number, number],
   stripeLightness: 0.85,
+  stripesOn: 'shapes' as const,
 });
 
 interface Shape {
@@ -126,22 +132,29 @@ export function drawBuiltinImage(
   // Whole-pixel phase, so every stripe covers whole rows (sharp at any size).
   const phase = style.randomPhase ? rng.nextInt(period) : 0;
   const light = shapes.map((s) => s.color.map((c) => c + style.stripeLightness * (255 - c)) as Rgb);
+  const onBackground = striped && style.stripesOn === 'background';
+  const onShapes = striped && !onBackground;
+  const bgLight = bg.map((c) => c + style.stripeLightness * (255 - c)) as Rgb;
+  // Background stripes are a quarter of the period light (the border stays mostly dark).
+  const bgLightRows = Math.max(1, Math.round(period / 4));
 
   const out = new Uint8Array(width * height * 3);
   const acc: Rgb = [0, 0, 0];
   for (let y = 0; y < height; y++) {
     // Horizontal stripes: the first half of each period in the shape's colour, the rest light.
     const lightRow = (y + phase) % period >= period / 2;
+    const lightBgRow = onBackground && (y + phase) % period < bgLightRows;
+    const rowBg = lightBgRow ? bgLight : bg;
     for (let x = 0; x < width; x++) {
       acc[0] = acc[1] = acc[2] = 0;
       for (let sy = 0.25; sy < 1; sy += 0.5) {
         for (let sx = 0.25; sx < 1; sx += 0.5) {
           const px = x + sx;
           const py = y + sy;
-          let col = bg;
+          let col = rowBg;
           for (let k = shapes.length - 1; k >= 0; k--) {
             if (!shapes[k].inside(px, py)) continue;
-            col = striped && lightRow ? light[k] : shapes[k].color;
+            col = onShapes && lightRow ? light[k] : shapes[k].color;
             break; // the last-drawn shape is on top
           }
           acc[0] += col[0];

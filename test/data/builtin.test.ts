@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/index.js';
 import { builtinDataset, type ImagePair, type RgbImage } from '../../src/data/index.js';
-import { formatMeasure, measureTranslation, styleStats } from '../../src/data/builtin_measure.js';
+import { formatMeasure, measureTranslation, shapeKeeping, styleStats } from '../../src/data/builtin_measure.js';
 import { BUILTIN_STYLE } from '../../src/data/builtin_draw.js';
 
 /** The stripes' period in pixels, and half of it. */
@@ -108,6 +108,105 @@ describe('builtinDataset', () => {
     expect(none.background.progress).toBeCloseTo(0, 12);
     expect(formatMeasure(there)[0]).toMatch(/^A->B stripes .*\(real A\) -> .*\(fake B\); real B .*: 100% of the way$/);
     expect(() => styleStats(a, [n, 3, 32])).toThrow(/shape/);
+  });
+
+  it('measures whether translations kept the shapes in place and their colours', () => {
+    const n = 8;
+    const shape = [n, 3, 32, 32];
+    const plane = 32 * 32;
+    const ds = builtinDataset({ seed: 3, imgHeight: 32, size: n, mode: 'test', unaligned: false });
+    const a = new Float32Array(n * 3 * plane);
+    const b = new Float32Array(n * 3 * plane);
+    for (let i = 0; i < n; i++) {
+      const p = sync(ds.get(i, new Rng(i)));
+      a.set(p.A, i * 3 * plane);
+      b.set(p.B, i * 3 * plane);
+    }
+    // An image kept as it is: every shape pixel in place, no hue change.
+    expect(shapeKeeping(a, a, shape)).toEqual({ shapeIoU: 1, hueError: 0 });
+    // A's shapes restyled as B would draw them (dark background, every other band of rows
+    // lightened towards white, the hue kept): still in place, same hue.
+    const restyled = new Float32Array(a);
+    const bg = (i: number, ch: number): number => a[i * 3 * plane + ch * plane]; // corner pixel
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < plane; p++) {
+        const o = i * 3 * plane + p;
+        const isShape = [0, 1, 2].some((ch) => Math.abs(a[o + ch * plane] - bg(i, ch)) > 0.5);
+        for (let ch = 0; ch < 3; ch++) {
+          const v = a[o + ch * plane];
+          const light = Math.floor(p / 32 / (BUILTIN_STYLE.stripePeriod / 2)) % 2 === 1;
+          restyled[o + ch * plane] = !isShape ? -0.8 : light ? v + 0.8 * (1 - v) : v;
+        }
+      }
+    }
+    const k = shapeKeeping(a, restyled, shape);
+    expect(k.shapeIoU).toBeGreaterThan(0.95);
+    expect(k.hueError).toBeLessThan(3);
+    // Shapes moved: another image's shapes (B's) overlap little; a flat image has none left.
+    expect(shapeKeeping(a, b, shape).shapeIoU).toBeLessThan(0.6);
+    expect(shapeKeeping(a, new Float32Array(a.length).fill(0.9), shape)).toEqual({ shapeIoU: 0, hueError: 180 });
+    // A hue rotation (RGB -> GBR, 120 degrees) keeps the shapes and reads as 120 degrees off.
+    const rotated = new Float32Array(a.length);
+    for (let i = 0; i < n; i++) {
+      for (let ch = 0; ch < 3; ch++) rotated.set(a.subarray(i * 3 * plane + ((ch + 1) % 3) * plane, i * 3 * plane + ((ch + 1) % 3 + 1) * plane), i * 3 * plane + ch * plane);
+    }
+    const r = shapeKeeping(a, rotated, shape);
+    expect(r.shapeIoU).toBeGreaterThan(0.9);
+    expect(r.hueError).toBeGreaterThan(100);
+    expect(() => shapeKeeping(a, b.subarray(1), shape)).toThrow(/output/);
+  });
+
+  it('draws stripes on the background when asked, and the chroma rule still finds the shapes', () => {
+    const n = 8;
+    const plane = 32 * 32;
+    const shape = [n, 3, 32, 32];
+    const ds = builtinDataset({ seed: 5, imgHeight: 32, size: n, mode: 'test', unaligned: false, style: { stripesOn: 'background', stripePeriod: 8, maxShapes: 1 } });
+    const a = new Float32Array(n * 3 * plane);
+    const b = new Float32Array(n * 3 * plane);
+    for (let i = 0; i < n; i++) {
+      const p = sync(ds.get(i, new Rng(i)));
+      a.set(p.A, i * 3 * plane);
+      b.set(p.B, i * 3 * plane);
+    }
+    const sa = styleStats(a, shape, 8);
+    const sb = styleStats(b, shape, 8);
+    expect(sb.stripes).toBeGreaterThan(2 * sa.stripes);
+    expect(sb.background).toBeLessThan(0.3); // three quarters of the rows are dark
+    expect(sa.background).toBeGreaterThan(0.8);
+    // B's top-left pixel column: light rows every 8, the rest dark, wherever no shape is.
+    const img = ds.image('B', 0);
+    const rows = Array.from({ length: 32 }, (_, y) => img.data[y * 32 * 3]);
+    expect(rows.filter((v) => v > 150).length).toBeGreaterThanOrEqual(6);
+    expect(rows.filter((v) => v < 80).length).toBeGreaterThanOrEqual(16);
+    // A's shapes on B's striped background (each pixel: A's where A has a shape, else B's
+    // background row): the chroma rule finds exactly A's shapes; the border rule takes the
+    // light stripes for shapes too.
+    const onStripes = new Float32Array(a);
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < plane; p++) {
+        const o = i * 3 * plane + p;
+        const colourful = Math.max(...[0, 1, 2].map((ch) => a[o + ch * plane])) - Math.min(...[0, 1, 2].map((ch) => a[o + ch * plane])) > 0.6;
+        const row = Math.floor(p / 32);
+        for (let ch = 0; ch < 3; ch++) if (!colourful) onStripes[o + ch * plane] = b[i * 3 * plane + ch * plane + row * 32];
+      }
+    }
+    expect(shapeKeeping(a, onStripes, shape, 'chroma').shapeIoU).toBeGreaterThan(0.95);
+    expect(shapeKeeping(a, onStripes, shape, 'border').shapeIoU).toBeLessThan(0.8);
+  });
+
+  it('takes a style, each field checked', () => {
+    const thin = builtinDataset({ seed: 1, imgHeight: 32, size: 4, style: { stripePeriod: 4, maxShapes: 2 } });
+    expect(thin.style).toEqual({ ...BUILTIN_STYLE, stripePeriod: 4, maxShapes: 2 });
+    const thick = builtinDataset({ seed: 1, imgHeight: 32, size: 4, style: { stripePeriod: 8, maxShapes: 2 } });
+    expect(thin.image('B', 0).data).not.toEqual(thick.image('B', 0).data);
+    // The period only changes B; A's flat shapes are the same.
+    expect(thin.image('A', 0).data).toEqual(thick.image('A', 0).data);
+    expect(() => builtinDataset({ style: { stripePeriod: 5 } })).toThrow(/stripePeriod/);
+    expect(() => builtinDataset({ style: { maxShapes: 0 } })).toThrow(/maxShapes/);
+    expect(() => builtinDataset({ style: { radius: [0.3, 0.2] } })).toThrow(/radius/);
+    expect(() => builtinDataset({ style: { stripeLightness: 2 } })).toThrow(/stripeLightness/);
+    expect(() => builtinDataset({ style: { stripes: 4 } as never })).toThrow(/stripes/);
+    expect(() => builtinDataset({ style: { stripesOn: 'shape' as never } })).toThrow(/stripesOn/);
   });
 
   it('rejects bad options', () => {

@@ -1,35 +1,52 @@
-// The demo's printed measure (src/data/builtin_measure.ts) on a shortened demo run through the
-// CLI's own code path (runDemo): after a few dozen steps the translations have moved towards
-// the target domain on the statistic a short run learns first, the background brightness (A's
-// light to B's dark and back), and B->A has dropped most of B's stripe amplitude. The stripes
-// A->B take the full demo (see docs/demo/); a short run is not asserted on them. Writes into a
-// temporary folder; the outputs listed by the demo must exist.
+// The demo's printed measure (src/data/builtin_measure.ts) on shortened demo runs through the
+// CLI's own code path (runDemo), with the demo's defaults except the number of steps: after 40
+// steps the held-out translations have moved towards the target domain on what a short run
+// learns first, the background (A's light to B's dark and back), A->B outputs have begun to
+// show B's stripes, and their shapes overlap the inputs' clearly more than after one step.
+// The full demo's figures are in docs/demo/demo_output.txt.
+// Writes into temporary folders; the outputs the demo lists must exist.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { runDemo } from '../../src/cli/commands/demo.js';
+import { DEMO_DEFAULTS, runDemo, type DemoResult } from '../../src/cli/commands/demo.js';
 
-const out = mkdtempSync(join(tmpdir(), 'cyclegan-demo-measure-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+const root = mkdtempSync(join(tmpdir(), 'cyclegan-demo-measure-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-it('a shortened demo moves held-out translations towards the target domain, and says so', async () => {
+const STEPS = 40;
+
+async function demo(steps: number): Promise<DemoResult & { out: string }> {
+  const out = join(root, `steps${steps}`);
   const result = await runDemo(
-    { out, steps: 30, size: 32, blocks: 0, batchSize: 1, lr: 0.001, sampleInterval: 30, translations: 2, maxMinutes: 0, seed: 0, backend: 'wasm' },
+    { ...DEMO_DEFAULTS, out, steps, sampleInterval: steps, translations: 2, maxMinutes: 0, seed: 0, backend: 'wasm' },
     { quiet: true, threads: 1 },
   );
-  expect(result.steps).toBe(30);
-  const [ab, ba] = result.measures;
+  return { ...result, out };
+}
+
+it('a shortened demo moves held-out translations towards the target domain, and says so', async () => {
+  const before = await demo(1);
+  const after = await demo(STEPS);
+  expect([before.steps, after.steps]).toEqual([1, STEPS]);
+  const [ab, ba] = after.measures;
+  const [ab0] = before.measures;
   expect([ab.direction, ba.direction]).toEqual(['AtoB', 'BtoA']);
   // The domains differ on both statistics, so progress is defined and a number.
   expect(ab.background.source - ab.background.target).toBeGreaterThan(0.5);
   expect(ab.stripes.target - ab.stripes.source).toBeGreaterThan(0.05);
-  // Fake B's background is over half of the way from real A's to real B's, fake A's likewise back.
-  expect(ab.background.progress).toBeGreaterThan(0.5);
-  expect(ba.background.progress).toBeGreaterThan(0.5);
-  // Fake A has lost over half of B's stripe amplitude.
-  expect(ba.stripes.progress).toBeGreaterThan(0.5);
+  // STEPS steps have moved the backgrounds nearly all the way, both ways (after one step, on
+  // the committed code: 82% and 87%; an untrained generator's grey outputs are about half way).
+  expect(ab.background.progress).toBeGreaterThan(0.9);
+  expect(ba.background.progress).toBeGreaterThan(0.9);
+  // A->B outputs have begun to take B's stripes (19% of the way after 40 steps; 8% after one).
+  expect(ab.stripes.progress).toBeGreaterThan(0.12);
+  // The shapes of A->B outputs overlap their inputs' (IoU 0.46 after 40 steps; 0.26 after one,
+  // where the untrained generator's colour noise is all there is). B->A's shapes, and its
+  // stripes, come later in training and are not asserted here (docs/demo/ has the full run).
+  expect(ab.kept!.shapeIoU).toBeGreaterThan(0.35);
+  expect(ab.kept!.shapeIoU).toBeGreaterThan(ab0.kept!.shapeIoU + 0.1);
   for (const f of ['translations_AtoB.png', 'translations_BtoA.png', 'losses.svg', 'G_AB.safetensors', join('samples', 'step_000000.png')]) {
-    expect(existsSync(join(out, f)), f).toBe(true);
+    expect(existsSync(join(after.out, f)), f).toBe(true);
   }
 }, 600_000);

@@ -1,39 +1,46 @@
-// `cyclegan-engine demo`: the main job. Trains a CycleGAN on the built-in dataset (A: flat
-// shapes on light backgrounds, B: shapes with bold stripes on dark) for a bounded number of
-// steps, then translates held-out images both ways and measures how far they moved towards
-// the other domain (src/data/builtin_measure.ts). Writes labelled sample grids, a loss chart,
-// the generators' weights and the translations into the output folder.
+// `cyclegan-engine demo`: the main job. Trains a CycleGAN on the built-in dataset in the demo's
+// style (DEMO_STYLE: A flat shapes on a light background, B the same kind of shapes on a dark
+// background with light horizontal stripes) for a bounded number of steps, then translates
+// held-out images both ways and measures how far they moved towards the other domain and
+// whether the shapes stayed in place (src/data/builtin_measure.ts). Writes labelled sample
+// grids, a loss chart, the generators' weights and the translations into the output folder.
 //
-// The defaults are chosen to finish within 3 minutes on a 2-core machine, even on one core:
-// 32x32 images and no residual block keep a step near 0.6 CPU-seconds (the committed 300-step
-// run in docs/demo/ took 184 CPU-seconds over both threads), so 300 steps fit on two cores;
-// --max-minutes (2.7 by default) stops training early on a slower or busy machine, so that the
-// whole command still ends within 3 minutes. In that budget the background swap and the
-// shapes' places are learnt; the stripes of domain B (src/data/builtin_draw.ts) only begin,
-// which the printed measure says in numbers. With the Winograd and sub-pixel kernels the same
-// 300 steps on one thread took 146-148 CPU-seconds in all (the command, not only training).
-// Tried at 300 steps without a visible gain (A->B stripes measure; the committed run: 30%):
-// lambda_cyc 5 with lambda_id 0 (6%; with lr 0.001, 17%); an 8-pixel stripe period (37%;
-// with lambda_cyc 5 and lambda_id 0, 42%; with 2 residual blocks, 45%, 207 CPU-seconds); in
-// all of them A->B outputs stayed blurred blobs on a dark background. 600 steps with the same
-// settings did show B's stripes (A->B stripes 89%, background 99%; B->A stripes 90%,
-// background 102%; docs/demo/): 260 CPU-seconds on one thread, about 2.2 steps/s, so on an
-// idle 2-core machine with two threads it is near the 3 minutes, and --max-minutes 2.7 may
-// stop it a little short of 600 steps on a slower one (shapes' colours are still wrong then).
+// The defaults are chosen to end within 3 minutes on a 2-core machine: 32x32 images and no
+// residual block keep a step near 0.45 CPU-seconds on one thread (measured on a loaded machine,
+// so an idle one does better), so 400 steps take about 3 CPU-minutes, less in wall time over
+// two threads (--threads 2); --max-minutes (2.5 by default) stops training early on a slower
+// or busy machine, so that the whole command still ends within 3 minutes.
+// Measured at 300-600 steps (A->B, on 16 held-out images): the earlier style, stripes inside
+// the shapes 4 pixels apart and 1-2 shapes per image, reached 89% of B's stripe amplitude after
+// 600 steps at lr 0.0005, but every A->B output was a blurred, miscoloured blob; with stripes
+// inside the shapes 8 pixels apart and one large shape, after 400 steps at lr 0.001 or 0.002
+// the shapes came out white (shape IoU 0.72, hue off by 93 degrees with the stripes half as
+// light). With the stripes on the background (DEMO_STYLE), 400 steps at lr 0.001 keep the shapes
+// in place and in their colours (IoU and hue in docs/demo/demo_output.txt) on a dark, striped
+// background.
 import { resolve, join } from 'node:path';
 import { Command } from 'commander';
 import { CycleGANTrainer } from '../../cyclegan/trainer.js';
 import { translationSheet } from '../../cyclegan/grid_labels.js';
 import { builtinDataset } from '../../data/builtin.js';
 import { encodePng } from '../../data/codec.js';
-import { formatMeasure, measureTranslation, styleStats, type TranslationMeasure } from '../../data/builtin_measure.js';
+import { formatMeasure, measureTranslation, shapeKeeping, styleStats, type TranslationMeasure } from '../../data/builtin_measure.js';
 import type { BackendChoice } from '../../engine.js';
 import { makeEngine, parseBackend, parseFloatOpt, parseIntOpt, pad, writeChwImage, type GlobalOptions } from '../common.js';
 import { writeFileAtomic } from '../files.js';
 import { createProgress, formatSeconds, progressMode } from '../progress.js';
 import { runTraining } from '../training.js';
 
-export const DEMO_DEFAULTS = { steps: 600, size: 32, blocks: 0, batchSize: 1, lr: 0.0005, lambdaCyc: 10, lambdaId: 5, sampleInterval: 50, translations: 8, maxMinutes: 2.7 };
+export const DEMO_DEFAULTS = { steps: 400, size: 32, blocks: 0, batchSize: 1, lr: 0.001, lambdaCyc: 10, lambdaId: 5, sampleInterval: 50, translations: 8, maxMinutes: 2.5 };
+
+/**
+ * The demo's look of the built-in dataset (src/data/builtin_draw.ts): one large shape per image,
+ * and B's stripes on the background, 8 pixels apart (2 light rows, 6 dark). Both domains then
+ * hold the same flat shapes, so the identity and cycle losses teach the generators to keep each
+ * shape's place and colour from the first steps, and the discriminators see stripes over most
+ * of every B image; the stripes are drawn by the GAN loss alone.
+ */
+export const DEMO_STYLE = { stripePeriod: 8, maxShapes: 1, radius: [0.3, 0.42] as [number, number], stripesOn: 'background' as const };
 
 /** Held-out images per domain that the printed measure averages over (at least --translations). */
 const MEASURE_IMAGES = 16;
@@ -64,7 +71,7 @@ export interface DemoResult {
 export function demoCommand(globals: () => GlobalOptions): Command {
   return new Command('demo')
     .description(
-      'train a CycleGAN on the built-in dataset (A: flat shapes on light, B: striped shapes on dark) for a bounded number of steps, ' +
+      'train a CycleGAN on the built-in dataset (A: flat shapes on a light background, B: the same kind of shapes on a dark background with light stripes) for a bounded number of steps, ' +
         'then translate held-out images both ways and measure how far they moved; writes sample grids, a loss chart, weights and translations',
     )
     .option('-o, --out <dir>', 'output folder', 'cyclegan-demo')
@@ -117,13 +124,14 @@ export async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<Demo
       seed: opts.seed,
     });
     try {
-      const train = builtinDataset({ seed: opts.seed, imgHeight: opts.size, size: datasetSize, mode: 'train' });
+      const style = DEMO_STYLE;
+      const train = builtinDataset({ seed: opts.seed, imgHeight: opts.size, size: datasetSize, mode: 'train', style });
       const nMeasure = Math.max(opts.translations, MEASURE_IMAGES);
-      const test = builtinDataset({ seed: opts.seed, imgHeight: opts.size, size: nMeasure, mode: 'test', unaligned: false });
+      const test = builtinDataset({ seed: opts.seed, imgHeight: opts.size, size: nMeasure, mode: 'test', unaligned: false, style });
       const threads = engine.backend === 'wasm' ? `, ${engine.wasmVariant?.threads ?? 1} thread(s)` : '';
       say(
         `demo: CycleGAN ${opts.size}x${opts.size}, ${opts.blocks} residual block(s), ${opts.steps} steps of batch ${opts.batchSize}, lr ${opts.lr}, lambda_cyc ${opts.lambdaCyc ?? DEMO_DEFAULTS.lambdaCyc}, lambda_id ${opts.lambdaId ?? DEMO_DEFAULTS.lambdaId} ` +
-          `on the ${engine.backend} backend${threads}; built-in dataset (A: flat shapes on light, B: striped shapes on dark); writing into ${out}`,
+          `on the ${engine.backend} backend${threads}; built-in dataset (A: flat shapes on light, B: flat shapes on dark with light stripes); writing into ${out}`,
       );
       const run = await runTraining({ trainer, dataset: train, sampleDataset: test, out, progress, maxSteps: opts.steps, maxSeconds: opts.maxMinutes > 0 ? opts.maxMinutes * 60 : undefined, title: 'demo' });
 
@@ -147,7 +155,7 @@ export async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<Demo
         const fake = await y.data();
         x.dispose();
         y.dispose();
-        measures.push(measureTranslation(dir, styleStats(real[src], shape), styleStats(fake, shape), styleStats(real[dst], shape)));
+        measures.push(measureTranslation(dir, styleStats(real[src], shape, test.style.stripePeriod), styleStats(fake, shape, test.style.stripePeriod), styleStats(real[dst], shape, test.style.stripePeriod), shapeKeeping(real[src], fake, shape, test.style.stripesOn === 'background' ? 'chroma' : 'border')));
         const size = c * h * w;
         for (let i = 0; i < n; i++) {
           const base = join(out, 'translations', dir, pad(i, 3));
