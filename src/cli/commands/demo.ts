@@ -8,7 +8,7 @@
 // The defaults are chosen to end within 3 minutes on a 2-core machine: 32x32 images and no
 // residual block keep a step near 0.45 CPU-seconds on one thread (measured on a loaded machine,
 // so an idle one does better), so 400 steps take about 3 CPU-minutes, less in wall time over
-// two threads (--threads 2); --max-minutes (2.5 by default) stops training early on a slower
+// the cores (every core by default); --max-minutes (2.5 by default) stops training early on a slower
 // or busy machine, so that the whole command still ends within 3 minutes.
 // Measured at 300-600 steps (A->B, on 16 held-out images): the earlier style, stripes inside
 // the shapes 4 pixels apart and 1-2 shapes per image, reached 89% of B's stripe amplitude after
