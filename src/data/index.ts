@@ -9,7 +9,7 @@ export { loadFolderDataset, FolderDataset } from './folder.js';
 export type { FolderDatasetOptions, FolderLayout } from './folder.js';
 export { builtinDataset, BuiltinDataset } from './builtin.js';
 export type { BuiltinDatasetOptions } from './builtin.js';
-export type { BuiltinDomain } from './builtin_draw.js';
+export type { BuiltinDomain, BuiltinStyle } from './builtin_draw.js';
 export { bicubicResize } from './resize.js';
 export { transformImage, resizedSize } from './transforms.js';
 export type { SampleShape, TransformKind, TransformOptions } from './transforms.js';
