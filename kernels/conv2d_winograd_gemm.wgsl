@@ -6,11 +6,9 @@
 // 8x8 block in sixteen vec4 registers; the reduction runs in TILE_K steps staged in workgroup
 // memory. (TILE_M/8) * (TILE_N/8) must be 64, and TILE_K must divide 64 (each thread stages
 // every (64/TILE_K)-th row of u's tile); src/backends/webgpu/kernels/winograd.ts picks the tile.
+// The tiling blocks are the shared fragments of kernels/templates/ (gemm_tile_*).
 
-const TM: u32 = {{TILE_M}}u;
-const TN: u32 = {{TILE_N}}u;
-const TK: u32 = {{TILE_K}}u;
-const NT: u32 = 64u;
+//#include gemm_tile_consts K=TK
 
 struct Params {
   m: u32,
@@ -27,21 +25,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-// Staged tiles, k-major: As[k*TM + m], Bs[k*TN + col] (float indices; stored as vec4s).
-var<workgroup> As: array<vec4<f32>, TK * TM / 4u>;
-var<workgroup> Bs: array<vec4<f32>, TK * TN / 4u>;
-
-@compute @workgroup_size(64, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  // Uniform exit per workgroup, so the barriers below stay in uniform control flow.
-  let wg = cg_group(wid, nwg);
-  if (wg >= params.total) {
-    return;
-  }
+//#include gemm_tile_main
   let tileN = wg % params.tilesN;
   let rest = wg / params.tilesN;
   let tileM = rest % params.tilesM;
@@ -58,16 +42,7 @@ fn main(
   let aK = lid % TK;
   let aStep = NT / TK;
 
-  let tx = lid % (TN / 8u);
-  let ty = lid / (TN / 8u);
-  var c00 = vec4<f32>(0.0); var c01 = vec4<f32>(0.0);
-  var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0);
-  var c20 = vec4<f32>(0.0); var c21 = vec4<f32>(0.0);
-  var c30 = vec4<f32>(0.0); var c31 = vec4<f32>(0.0);
-  var c40 = vec4<f32>(0.0); var c41 = vec4<f32>(0.0);
-  var c50 = vec4<f32>(0.0); var c51 = vec4<f32>(0.0);
-  var c60 = vec4<f32>(0.0); var c61 = vec4<f32>(0.0);
-  var c70 = vec4<f32>(0.0); var c71 = vec4<f32>(0.0);
+//#include gemm_tile_registers
 
   for (var k0 = 0u; k0 < K; k0 += TK) {
     for (var r = lid / TK; r < TM; r += aStep) {
@@ -91,20 +66,7 @@ fn main(
     }
     workgroupBarrier();
 
-    for (var kk = 0u; kk < TK; kk++) {
-      let a0 = As[kk * (TM / 4u) + 2u * ty];
-      let a1 = As[kk * (TM / 4u) + 2u * ty + 1u];
-      let b0 = Bs[kk * (TN / 4u) + 2u * tx];
-      let b1 = Bs[kk * (TN / 4u) + 2u * tx + 1u];
-      c00 = fma(vec4<f32>(a0.x), b0, c00); c01 = fma(vec4<f32>(a0.x), b1, c01);
-      c10 = fma(vec4<f32>(a0.y), b0, c10); c11 = fma(vec4<f32>(a0.y), b1, c11);
-      c20 = fma(vec4<f32>(a0.z), b0, c20); c21 = fma(vec4<f32>(a0.z), b1, c21);
-      c30 = fma(vec4<f32>(a0.w), b0, c30); c31 = fma(vec4<f32>(a0.w), b1, c31);
-      c40 = fma(vec4<f32>(a1.x), b0, c40); c41 = fma(vec4<f32>(a1.x), b1, c41);
-      c50 = fma(vec4<f32>(a1.y), b0, c50); c51 = fma(vec4<f32>(a1.y), b1, c51);
-      c60 = fma(vec4<f32>(a1.z), b0, c60); c61 = fma(vec4<f32>(a1.z), b1, c61);
-      c70 = fma(vec4<f32>(a1.w), b0, c70); c71 = fma(vec4<f32>(a1.w), b1, c71);
-    }
+//#include gemm_tile_fma KK=kk DEPTH=TK
     workgroupBarrier();
   }
 
