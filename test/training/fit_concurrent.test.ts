@@ -85,7 +85,7 @@ describe('concurrent calls on a fitting trainer', () => {
 });
 
 // The worker serves dist/worker.js (built by `npm run build`).
-describe.skipIf(!existsSync(WORKER_URL) && process.env.CI !== 'true')('concurrent calls on a fitting trainer in a worker', () => {
+describe.skipIf(!existsSync(WORKER_URL) && process.env.CI !== 'true')(`concurrent calls on a fitting trainer in a worker (${existsSync(WORKER_URL) ? 'dist/worker.js built' : 'skipped outside CI: no dist/worker.js, run npm run build'})`, () => {
   it('refuses a second fit and a step with TrainerBusyError; the running fit completes', async () => {
     const worker = await openTestWorker();
     try {
