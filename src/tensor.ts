@@ -2,7 +2,6 @@
 // Storages are reference-counted so that reshape/detach views share memory.
 import { checkRequiresGrad } from './ops/option_checks.js';
 import type { Storage, StorageSlot } from './backends/backend.js';
-import type { Engine } from './engine.js';
 import { AutogradError, DisposedTensorError, ShapeError } from './errors.js';
 import { formatShape, numel, type Shape } from './shape.js';
 
@@ -31,6 +30,22 @@ export interface GradNode {
   refs: number;
 }
 
+/**
+ * What a tensor asks of the engine that made it: reading, views, backward and release. The
+ * engine (src/engine.ts) implements it; tensor.ts names only this interface, never the Engine
+ * class, so that it sits below the engine with no import back (test/core/import_cycles.test.ts).
+ * Code that needs the whole engine of a tensor calls engineOf(t) from src/engine.ts.
+ */
+export interface TensorEngine {
+  _read(t: Tensor): Promise<Float32Array>;
+  _readSync(t: Tensor): Float32Array;
+  _reshape(t: Tensor, shape: Shape): Tensor;
+  _view(t: Tensor, shape: Shape, requiresGrad: boolean): Tensor;
+  _backward(root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void;
+  _release(t: Tensor): void;
+  _dropNode(node: GradNode): void;
+}
+
 export class Tensor {
   readonly dtype: DType = 'float32';
   readonly shape: readonly number[];
@@ -44,7 +59,8 @@ export class Tensor {
 
   /** @internal use engine.tensor() and the ops to make tensors */
   constructor(
-    readonly engine: Engine,
+    /** The engine that made this tensor (engineOf(t) in src/engine.ts gives its full type). */
+    readonly engine: TensorEngine,
     /** @internal */ readonly _buf: SharedStorage,
     shape: Shape,
     requiresGrad = false,

@@ -9,7 +9,7 @@ import type { StepLosses } from './losses.js';
 import type { ResolvedCycleGANOptions } from './options.js';
 import type { Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
-import { yieldToEventLoop } from '../worker/progress.js';
+import { yieldToEventLoop } from '../event_loop.js';
 
 /** The dataset interface fit() reads: src/data's UnpairedDataset. */
 export type TrainingDataset = UnpairedDataset;

@@ -1,5 +1,5 @@
 // PyTorch-GAN's weights_init_normal, applied with module.apply() after construction there.
-import type { Engine } from '../engine.js';
+import { engineOf, type Engine } from '../engine.js';
 import { AttributeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from '../nn/module.js';
@@ -35,7 +35,7 @@ export function initWeightsNormal<M extends Module>(module: M, options?: InitWei
   }
   let draw = 0;
   const normal = (t: Tensor, mean: number): void => {
-    const engine: Engine = t.engine;
+    const engine: Engine = engineOf(t);
     const s = seed === undefined ? engine.nextSeed() : splitmix32(seed, ++draw);
     const values = engine.randn(t.shape, { seed: s, mean, std });
     try {
@@ -45,7 +45,7 @@ export function initWeightsNormal<M extends Module>(module: M, options?: InitWei
     }
   };
   const zero = (t: Tensor | null): void => {
-    if (t) t.engine.assign(t, new Float32Array(t.size));
+    if (t) engineOf(t).assign(t, new Float32Array(t.size));
   };
   for (const m of module.modules()) {
     if (m instanceof Conv2d || m instanceof ConvTranspose2d) {

@@ -7,7 +7,7 @@
 // kernels are deterministic and the gradients are added in the same order; the cost is one
 // more forward of the block per backward. At 256x256 with 9 blocks this is what keeps a
 // training step inside a 2.5 GiB WebAssembly memory (bench/memory_step.mjs).
-import type { Engine } from '../engine.js';
+import { engineOf, type Engine } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { add } from '../ops/arithmetic.js';
 import { Module } from '../nn/module.js';
@@ -57,7 +57,7 @@ export class ResidualBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const e = x.engine;
+    const e = engineOf(x);
     if (this.recompute) {
       const params = this.block.parameters();
       if (e.needsGrad(x, ...params)) return this.forwardRecomputed(x, params);
@@ -75,7 +75,7 @@ export class ResidualBlock extends Module {
 
   /** x + block(x) with one graph node that saves only x and recomputes the block in backward. */
   private forwardRecomputed(x: Tensor, params: Tensor[]): Tensor {
-    const e = x.engine;
+    const e = engineOf(x);
     const out = e._noGradInTraining(() => this.sum(x));
     const xs = e._save(x);
     e.recordGrad(out, 'residualBlock (recomputed)', [x, ...params], (dy) => this.backwardRecomputed(xs, x.requiresGrad, params, dy), [xs]);
@@ -89,7 +89,7 @@ export class ResidualBlock extends Module {
    * each parameter, this pass's contribution (taken out of .grad, which is restored).
    */
   private backwardRecomputed(xs: Tensor, wantDx: boolean, params: Tensor[], dy: Tensor): (Tensor | null)[] {
-    const e = xs.engine;
+    const e = engineOf(xs);
     const stashed = params.map((p) => p.grad);
     for (const p of params) p.grad = null;
     const xr = e._view(xs, xs.shape, wantDx);

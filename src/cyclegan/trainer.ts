@@ -23,7 +23,7 @@ import { sampleGrid, type RgbaImage } from './sample_grid.js';
 import { decodeCheckpoint, encodeCheckpoint, NETWORK_NAMES, readFileBytes, writeFileAtomic, type TrainingState } from './checkpoint.js';
 import { fitTrainer, type FitHost, type FitOptions, type FitResult, type TrainingDataset } from './fit.js';
 import { applyState, captureState, networkOf, type RunPosition } from './trainer_state.js';
-import { yieldToEventLoop } from '../worker/progress.js';
+import { yieldToEventLoop } from '../event_loop.js';
 import { translateImage, type TranslateOptions } from '../translate/translate.js';
 
 export type { FitOptions, FitProgress, FitResult, SampleInfo, TrainingDataset } from './fit.js';

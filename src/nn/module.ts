@@ -1,7 +1,7 @@
 // Module: the base class of layers and networks, mirroring torch.nn.Module. Parameters,
 // buffers and submodules are registered under names, so that state dict keys come out as
 // PyTorch's dotted names (`model.10.block.1.weight`) in PyTorch's order.
-import type { Engine } from '../engine.js';
+import { engineOf, type Engine } from '../engine.js';
 import { AttributeError, StateDictError } from '../errors.js';
 import { formatShape, isValidShape, numel, shapesEqual, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -48,7 +48,7 @@ export abstract class Module {
     if (!(tensor instanceof Tensor)) {
       throw new AttributeError(`${this.constructor.name}.registerParameter`, name, 'a Tensor or null', typeof tensor);
     }
-    tensor.engine.keep(tensor);
+    engineOf(tensor).keep(tensor);
     this._parameters.set(name, tensor);
     return tensor;
   }
@@ -60,7 +60,7 @@ export abstract class Module {
       this._buffers.delete(name);
       return tensor;
     }
-    tensor.engine.keep(tensor);
+    engineOf(tensor).keep(tensor);
     this._buffers.set(name, tensor);
     return tensor;
   }
@@ -221,7 +221,7 @@ export abstract class Module {
     }
 
     for (const [dst, value] of writes) {
-      const engine = dst.engine;
+      const engine = engineOf(dst);
       if (value instanceof Tensor) {
         // A tensor of another engine is read through its own engine.
         engine.assign(dst, value.engine === engine ? value : value.dataSync());

@@ -1,10 +1,11 @@
 // relu, leakyRelu and tanh, with their gradients (kernels relu/reluGrad, ...).
 import type { Tensor } from '../tensor.js';
 import { checkNumber, checkTensor } from './checks.js';
+import { engineOf } from '../engine.js';
 
 export function relu(x: Tensor): Tensor {
   checkTensor('relu', 'x', x);
-  const e = x.engine;
+  const e = engineOf(x);
   const [y] = e.runKernel('relu', 'relu', [x], [x.shape], { n: x.size });
   if (e.needsGrad(x)) {
     // Saves the output, not the input: y > 0 exactly where x > 0, and y is what the next layer
@@ -18,7 +19,7 @@ export function relu(x: Tensor): Tensor {
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   checkTensor('leakyRelu', 'x', x);
   checkNumber('leakyRelu', 'negativeSlope', negativeSlope);
-  const e = x.engine;
+  const e = engineOf(x);
   const attrs = { n: x.size, negativeSlope };
   const [y] = e.runKernel('leakyRelu', 'leakyRelu', [x], [x.shape], attrs);
   if (e.needsGrad(x)) {
@@ -34,7 +35,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 
 export function tanh(x: Tensor): Tensor {
   checkTensor('tanh', 'x', x);
-  const e = x.engine;
+  const e = engineOf(x);
   const [y] = e.runKernel('tanh', 'tanh', [x], [x.shape], { n: x.size });
   if (e.needsGrad(x)) {
     // Saves the output, as PyTorch does: d tanh = 1 - y^2.

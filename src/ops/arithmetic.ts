@@ -2,7 +2,7 @@
 // number, and neg. Kernels: add/sub/mul, addScalar/mulScalar; a broadcast side's gradient is
 // reduced with the sum kernel.
 import type { BinaryAttrs } from '../kernels/contract.js';
-import type { Engine } from '../engine.js';
+import { engineOf, type Engine } from '../engine.js';
 import { AttributeError, DTypeError, ShapeError } from '../errors.js';
 import { formatShape, shapesEqual, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -133,7 +133,7 @@ function scaleKernel(e: Engine, op: string, x: Tensor, value: number): Tensor {
 
 /** x * value as an op (neg, div, mul with a number), gradient dy * value. */
 function scale(op: string, x: Tensor, value: number): Tensor {
-  const e = x.engine;
+  const e = engineOf(x);
   const y = scaleKernel(e, op, x, value);
   if (e.needsGrad(x)) e.recordGrad(y, op, [x], (dy) => [scaleKernel(e, `${op} backward`, dy, value)]);
   return y;
@@ -142,7 +142,7 @@ function scale(op: string, x: Tensor, value: number): Tensor {
 /** tensor (op) number */
 function scalarRight(op: BinaryKernel, x: Tensor, v: number): Tensor {
   if (op === 'mul') return scale(op, x, v);
-  const e = x.engine;
+  const e = engineOf(x);
   const value = op === 'add' ? v : -v;
   const [y] = e.runKernel(op, 'addScalar', [x], [x.shape], { n: x.size, value });
   if (e.needsGrad(x)) e.recordGrad(y, op, [x], (dy) => [dy]);
@@ -153,7 +153,7 @@ function scalarRight(op: BinaryKernel, x: Tensor, v: number): Tensor {
 function scalarLeft(op: BinaryKernel, v: number, x: Tensor): Tensor {
   if (op !== 'sub') return scalarRight(op, x, v);
   // v - x = (-x) + v: two passes, but no reverse-subtract kernel is needed.
-  const e = x.engine;
+  const e = engineOf(x);
   const negX = scaleKernel(e, op, x, -1);
   const [y] = e.runKernel(op, 'addScalar', [negX], [x.shape], { n: x.size, value: v });
   negX.dispose();

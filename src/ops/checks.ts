@@ -6,7 +6,7 @@ import { describeValue } from './option_checks.js';
 export { describeValue };
 import { formatShape, shapesEqual, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import type { Engine } from '../engine.js';
+import { engineOf, type Engine } from '../engine.js';
 
 /** Checks that `t` is a live float32 Tensor and returns it. */
 export function checkTensor(op: string, arg: string, t: unknown): Tensor {
@@ -27,7 +27,7 @@ export function checkOptionalTensor(op: string, arg: string, t: unknown): Tensor
 /** Checks that all tensors belong to one engine and returns it. */
 export function sameEngine(op: string, ...tensors: (Tensor | null)[]): Engine {
   const present = tensors.filter((t): t is Tensor => t !== null);
-  const engine = present[0].engine;
+  const engine = engineOf(present[0]);
   for (const t of present) {
     if (t.engine !== engine) throw new AttributeError(op, 'tensors', 'tensors of one engine', 'tensors of two engines');
   }

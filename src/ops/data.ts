@@ -5,11 +5,12 @@ import { AttributeError, DTypeError, ShapeError } from '../errors.js';
 import { formatShape, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkInt, checkTensor, sameEngine } from './checks.js';
+import { engineOf } from '../engine.js';
 
 /** A copy of x; the gradient passes through. */
 export function clone(x: Tensor): Tensor {
   checkTensor('clone', 'x', x);
-  const e = x.engine;
+  const e = engineOf(x);
   const [y] = e.runKernel('clone', 'copy', [x], [x.shape], { n: x.size });
   if (e.needsGrad(x)) e.recordGrad(y, 'clone', [x], (dy) => [dy]);
   return y;
@@ -82,7 +83,7 @@ export function slice(x: Tensor, dim: number, start: number, end: number): Tenso
   const shape = x.shape.map((v, k) => (k === d ? len : v));
   const { outer, inner } = around(x.shape, d);
   const attrs = { outer, inner, size, start: s, len };
-  const e = x.engine;
+  const e = engineOf(x);
   const [y] = e.runKernel(op, 'slice', [x], [shape], attrs);
   if (e.needsGrad(x)) {
     e.recordGrad(y, op, [x], (dy) => e.runKernel(`${op} backward`, 'sliceGrad', [dy], [x.shape], attrs));

@@ -4,6 +4,7 @@
 import { AttributeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkTensor } from './checks.js';
+import { engineOf } from '../engine.js';
 
 export interface DropoutOptions {
   /** Probability of zeroing an element, 0 <= p < 1; default 0.5. */
@@ -27,7 +28,7 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= 0xffffffff)) {
     throw new AttributeError('dropout', 'seed', 'an integer in [0, 2^32)', String(options.seed));
   }
-  const e = x.engine;
+  const e = engineOf(x);
   if (!training || p === 0) {
     // Identity, as F.dropout returns its input: a view sharing x's storage, with the
     // gradient passing through (so disposing the result never frees x). No seed is drawn.

@@ -5,6 +5,7 @@ import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { PadAttrs } from '../kernels/contract.js';
 import { checkRank, checkTensor } from './checks.js';
+import { engineOf } from '../engine.js';
 
 /** One amount for all four sides, or [left, right, top, bottom] like PyTorch's 4-tuple. */
 export type Padding2d = number | readonly [left: number, right: number, top: number, bottom: number];
@@ -49,7 +50,7 @@ function pad(
   attrs: PadAttrs,
   outShape: number[],
 ): Tensor {
-  const e = x.engine;
+  const e = engineOf(x);
   const [y] = e.runKernel(op, kernel, [x], [outShape], attrs);
   if (e.needsGrad(x)) {
     e.recordGrad(y, op, [x], (dy) => e.runKernel(`${op} backward`, gradKernel, [dy], [x.shape], attrs));

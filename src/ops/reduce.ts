@@ -2,6 +2,7 @@
 // (broadcastScalar kernel, scale 1 or 1/n).
 import type { Tensor } from '../tensor.js';
 import { checkTensor } from './checks.js';
+import { engineOf } from '../engine.js';
 
 /** The sum of all elements, as a tensor of shape []. */
 export function sum(x: Tensor): Tensor {
@@ -15,7 +16,7 @@ export function mean(x: Tensor): Tensor {
 
 function reduce(op: 'sum' | 'mean', x: Tensor): Tensor {
   checkTensor(op, 'x', x);
-  const e = x.engine;
+  const e = engineOf(x);
   const n = x.size;
   const [y] = e.runKernel(op, op, [x], [[]], { n });
   if (e.needsGrad(x)) {

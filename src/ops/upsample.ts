@@ -3,6 +3,7 @@
 import { AttributeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkRank, checkTensor } from './checks.js';
+import { engineOf } from '../engine.js';
 
 export function upsampleNearest2d(x: Tensor, scaleFactor = 2): Tensor {
   const op = 'upsampleNearest2d';
@@ -13,7 +14,7 @@ export function upsampleNearest2d(x: Tensor, scaleFactor = 2): Tensor {
   }
   const [n, c, h, w] = x.shape;
   const attrs = { nc: n * c, h, w, scale: scaleFactor };
-  const e = x.engine;
+  const e = engineOf(x);
   const [y] = e.runKernel(op, 'upsampleNearest2d', [x], [[n, c, h * scaleFactor, w * scaleFactor]], attrs);
   if (e.needsGrad(x)) {
     // Each input element fed a scale x scale block of y, so its gradient is that block's sum.

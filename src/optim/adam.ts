@@ -5,7 +5,7 @@
 import { AttributeError, CycleGANError } from '../errors.js';
 import { adamUpdate } from '../ops/adam.js';
 import { Tensor } from '../tensor.js';
-import type { Engine } from '../engine.js';
+import { engineOf, type Engine } from '../engine.js';
 
 export interface AdamOptions {
   /** Learning rate (default 1e-3, PyTorch's). */
@@ -59,7 +59,7 @@ export class Adam {
     if (new Set(list).size !== list.length) {
       throw new AttributeError(where, 'params', 'distinct tensors', 'a parameter listed twice');
     }
-    const engine = list[0].engine;
+    const engine = engineOf(list[0]);
     if (list.some((p) => p.engine !== engine)) throw new AttributeError(where, 'params', 'tensors of one engine', 'tensors of two engines');
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = options;
     // PyTorch's constructor checks.

@@ -13,6 +13,7 @@ import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { activationProfile, countNorms, haloOf, planOf, sizeMultiple, type Step } from './plan.js';
 import { translateTiled, type TiledPlan, type TranslateProgress } from './tiled.js';
+import { engineOf } from '../engine.js';
 
 export type { TranslateProgress } from './tiled.js';
 
@@ -170,7 +171,7 @@ export async function translateImage(net: TranslatableGenerator, image: Tensor, 
     throw new ShapeError(op, 'image', `[N, ${c}, H, W] or [${c}, H, W] with H and W at least ${min}`, formatShape(image.shape));
   }
   net.eval();
-  const e = image.engine;
+  const e = engineOf(image);
   const H = h + top + bottom;
   const W = w + left + right;
   const tile = chooseTile(g, H, W, options, op);

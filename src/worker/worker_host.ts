@@ -23,7 +23,8 @@ import { formatShape } from '../shape.js';
 import { translateImage } from '../translate/translate.js';
 import { batchBuffers, batchToTensor, tensorToBatch, type BatchTarget } from './batches.js';
 import { buildDataset } from './datasets.js';
-import { throttleProgress, yieldToEventLoop } from './progress.js';
+import { yieldToEventLoop } from '../event_loop.js';
+import { throttleProgress } from './progress.js';
 import type {
   CheckpointCallback,
   DatasetDescription,

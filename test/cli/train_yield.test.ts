@@ -6,7 +6,7 @@
 // Stand-in for the signal: a file's stat that completes while the "step" runs synchronously.
 import { readFile, stat } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { yieldToEventLoop } from '../../src/worker/progress.js';
+import { yieldToEventLoop } from '../../src/event_loop.js';
 
 function busy(ms: number): void {
   const t = performance.now();
