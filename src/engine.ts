@@ -11,7 +11,7 @@ import { checkBackendChoice, openBackends, type BackendOptions } from './backend
 import type { KernelAttrs, KernelName } from './kernels/contract.js';
 import { AttributeError, CycleGANError, DTypeError, ShapeError } from './errors.js';
 import { formatShape, isValidShape, numel, type Shape } from './shape.js';
-import { Tensor, type GradNode, type TensorEngine } from './tensor.js';
+import { Tensor, type GradNode } from './tensor.js';
 import { ScopeStack } from './scopes.js';
 import { checkNumberOption, checkOptionsObject, checkRequiresGrad, checkSeed, numbersToFloat32 } from './ops/option_checks.js';
 import { runBackward } from './autograd.js';
@@ -48,7 +48,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   return new Engine(await openBackends(choice, options), seed);
 }
 
-export class Engine implements TensorEngine {
+export class Engine {
   private readonly scopes = new ScopeStack();
   private noGradDepth = 0;
   private live = new Set<Tensor>();

@@ -32,18 +32,20 @@ export interface GradNode {
 
 /**
  * What a tensor asks of the engine that made it: reading, views, backward and release. The
- * engine (src/engine.ts) implements it; tensor.ts names only this interface, never the Engine
- * class, so that it sits below the engine with no import back (test/core/import_cycles.test.ts).
- * Code that needs the whole engine of a tensor calls engineOf(t) from src/engine.ts.
+ * engine (src/engine.ts) provides it (checked where the engine passes itself to new Tensor);
+ * tensor.ts names only this interface, never the Engine class, so that it sits below the
+ * engine with no import back (test/core/import_cycles.test.ts). Code that needs the whole
+ * engine of a tensor calls engineOf(t) from src/engine.ts. The members are internal, as the
+ * engine's are: the published types show an empty interface.
  */
 export interface TensorEngine {
-  _read(t: Tensor): Promise<Float32Array>;
-  _readSync(t: Tensor): Float32Array;
-  _reshape(t: Tensor, shape: Shape): Tensor;
-  _view(t: Tensor, shape: Shape, requiresGrad: boolean): Tensor;
-  _backward(root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void;
-  _release(t: Tensor): void;
-  _dropNode(node: GradNode): void;
+  /** @internal */ _read(t: Tensor): Promise<Float32Array>;
+  /** @internal */ _readSync(t: Tensor): Float32Array;
+  /** @internal */ _reshape(t: Tensor, shape: Shape): Tensor;
+  /** @internal */ _view(t: Tensor, shape: Shape, requiresGrad: boolean): Tensor;
+  /** @internal */ _backward(root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void;
+  /** @internal */ _release(t: Tensor): void;
+  /** @internal */ _dropNode(node: GradNode): void;
 }
 
 export class Tensor {
@@ -59,7 +61,7 @@ export class Tensor {
 
   /** @internal use engine.tensor() and the ops to make tensors */
   constructor(
-    /** The engine that made this tensor (engineOf(t) in src/engine.ts gives its full type). */
+    /** The engine that made this tensor (its internal interface; a tensor is used through the ops and its methods). */
     readonly engine: TensorEngine,
     /** @internal */ readonly _buf: SharedStorage,
     shape: Shape,
