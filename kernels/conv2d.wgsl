@@ -53,15 +53,7 @@ struct Params {
 //#include gemm_tile_registers
 
   for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var r = lid / TK; r < TM; r += aStep) {
-      let m = m0 + r;
-      let k = k0 + aK;
-      var v = 0.0;
-      if (m < M && k < K) {
-        v = weight[m * K + k];
-      }
-      As[(aK * TM + r) / 4u][r % 4u] = v;
-    }
+//#include gemm_tile_stage_a AT=weight[m*K+k]
     for (var col = lid; col < TN; col += NT) {
       let p = p0 + col;
       let oy = i32(p / u32(params.gridW));

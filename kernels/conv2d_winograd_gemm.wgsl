@@ -45,15 +45,7 @@ struct Params {
 //#include gemm_tile_registers
 
   for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var r = lid / TK; r < TM; r += aStep) {
-      let m = m0 + r;
-      let k = k0 + aK;
-      var a = 0.0;
-      if (m < M && k < K) {
-        a = u[aBase + m * K + k];
-      }
-      As[(aK * TM + r) / 4u][r % 4u] = a;
-    }
+//#include gemm_tile_stage_a AT=u[aBase+m*K+k]
     // v staging: columns fastest (v's rows are contiguous).
     for (var e = lid; e < TK * TN; e += NT) {
       let k = k0 + e / TN;
