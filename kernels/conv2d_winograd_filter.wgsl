@@ -51,16 +51,7 @@ fn g4(g0: vec4<f32>, g1: vec4<f32>, g2: vec4<f32>) -> array<vec4<f32>, 4> {
   return array<vec4<f32>, 4>(g0, s + d, s - d, g2);
 }
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = cg_flat(wid, nwg, lid, WG);
-  if (idx >= params.total) {
-    return;
-  }
+//#include flat_main I=idx LIMIT=total
   let M = params.m;
   let K = params.k;
   let k = idx % K;

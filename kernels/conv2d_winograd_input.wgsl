@@ -52,21 +52,8 @@ fn bt6(d0: vec4<f32>, d1: vec4<f32>, d2: vec4<f32>, d3: vec4<f32>, d4: vec4<f32>
   );
 }
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = cg_flat(wid, nwg, lid, WG);
-  if (idx >= params.total) {
-    return;
-  }
-  let lt = idx % params.count;
-  let c = idx / params.count;
-  let t = params.t0 + lt;
-  let img = t / params.tilesPerImage;
-  let r = t % params.tilesPerImage;
+//#include flat_main I=idx LIMIT=total
+//#include winograd_tile_of CH=c
   let y0 = i32((r / params.tilesW) * TILE) - params.pad;
   let x0 = i32((r % params.tilesW) * TILE) - params.pad;
   let base = (img * params.c + c) * u32(params.h * params.w);

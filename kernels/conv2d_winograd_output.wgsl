@@ -37,21 +37,8 @@ fn at4(m0: vec4<f32>, m1: vec4<f32>, m2: vec4<f32>, m3: vec4<f32>, m4: vec4<f32>
   return array<vec4<f32>, 4>(m0 + s + s2, d + d2 * 2.0, s + s2 * 4.0, d + d2 * 8.0 + m5);
 }
 
-@compute @workgroup_size(WG, 1, 1)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let idx = cg_flat(wid, nwg, lid, WG);
-  if (idx >= params.total) {
-    return;
-  }
-  let lt = idx % params.count;
-  let co = idx / params.count;
-  let t = params.t0 + lt;
-  let img = t / params.tilesPerImage;
-  let r = t % params.tilesPerImage;
+//#include flat_main I=idx LIMIT=total
+//#include winograd_tile_of CH=co
   let oy0 = (r / params.tilesW) * TILE;
   let ox0 = (r % params.tilesW) * TILE;
   let plane = params.m * params.count;
