@@ -12,7 +12,9 @@
 // 4. the peak WebAssembly memory per training step (batch 1, 9 blocks) at 64, 128 and 256,
 //    with the sample grid and checkpoint after it, each size in a process of its own
 //    (bench/lib/memory_run.mjs; alone: node bench/memory_step.mjs); results.memory;
-// 5. the tables, bench/results/<date>-<machine>.json and the SVG chart.
+// 5. with a WebGPU adapter, the WGSL Winograd kernels against the direct WGSL kernels on small
+//    3x3 convs (bench/winograd_webgpu.mjs --quick); results.winogradWebgpu;
+// 6. the tables, bench/results/<date>-<machine>.json and the SVG chart.
 // The default (quick) preset is sized to finish in about 12 minutes on a 2-core machine.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -81,6 +83,7 @@ const results = {
   results: {},
   dispatch: {},
   memory: null,
+  winogradWebgpu: null,
   notes: [],
 };
 const addRunner = (key, label, extra) => {
@@ -351,6 +354,30 @@ if (!flag('--no-memory') && !filter && preset.memory.length) {
   save();
 }
 
+// ------------------------------------------------------------------ WGSL Winograd against direct WGSL
+// The op cells above skip the big convolutions on a software GPU (too slow for the budget), so
+// the WGSL Winograd kernels are compared with the direct WGSL kernels here on shapes SwiftShader
+// gets through in seconds (bench/winograd_webgpu.mjs --quick: forward and input gradient, F(4x4)
+// and F(2x2)); on SwiftShader it is a relative figure, on a real adapter that device's times.
+if (gpu && !flag('--no-webgpu') && !filter) {
+  log('WGSL Winograd against the direct WGSL kernels (bench/winograd_webgpu.mjs --quick)');
+  results.winogradWebgpu = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(HERE, 'winograd_webgpu.mjs'), '--quick', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => resolve({ error: e.message }));
+    child.on('exit', (code) => {
+      const lines = out.split('\n');
+      for (const line of lines.filter((l) => l && !l.startsWith('['))) log(`  ${line}`);
+      const json = lines.find((l) => l.startsWith('['));
+      resolve(code === 0 && json ? { adapter: results.gpuAdapter, software: softwareGpu, rows: JSON.parse(json) } : { error: `exit ${code}: ${err.trim().split('\n').slice(-3).join(' ')}` });
+    });
+  });
+  save();
+}
+
 // ------------------------------------------------------------------ output
 // The ceilings once more, now that the machine may be quieter: a ceiling is the best the
 // machine did, so the higher of the two measurements counts (both are kept).
@@ -399,6 +426,12 @@ if (results.memory) {
     if (m.error) console.log(`${label} error: ${m.error}`);
     else console.log(`${label} ${m.steps.map((s) => `${s.phase} ${s.heapMiB}`).join(', ')}, sample grid ${m.sample.heapMiB}, checkpoint ${m.checkpoint.heapMiB}; peak live ${m.checkpoint.peakLiveMiB}`);
   }
+}
+if (results.winogradWebgpu) {
+  const w = results.winogradWebgpu;
+  console.log(`WGSL Winograd against the direct WGSL kernels (${w.adapter ?? '?'}${w.software ? ', a software GPU: a relative figure' : ''}; median ms per call, direct / Winograd):`);
+  if (w.error) console.log(`  error: ${w.error}`);
+  else for (const r of w.rows) console.log(`  ${r.case.padEnd(36)} forward: direct ${r['fwd direct'].toFixed(1)}, F(4x4) ${r['fwd F4'].toFixed(1)} (${(r['fwd direct'] / r['fwd F4']).toFixed(2)}x), F(2x2) ${r['fwd F2'].toFixed(1)} (${(r['fwd direct'] / r['fwd F2']).toFixed(2)}x); input gradient: direct ${r['dx direct'].toFixed(1)}, F(4x4) ${r['dx F4'].toFixed(1)} (${(r['dx direct'] / r['dx F4']).toFixed(2)}x), F(2x2) ${r['dx F2'].toFixed(1)} (${(r['dx direct'] / r['dx F2']).toFixed(2)}x)`);
 }
 for (const n of results.notes) console.log(`note: ${n}`);
 const missing = blanks(results);
