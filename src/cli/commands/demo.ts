@@ -23,6 +23,7 @@ import { Command } from 'commander';
 import { CycleGANTrainer } from '../../cyclegan/trainer.js';
 import { translationSheet } from '../../cyclegan/grid_labels.js';
 import { builtinDataset } from '../../data/builtin.js';
+import type { BuiltinStyle } from '../../data/builtin_draw.js';
 import { encodePng } from '../../data/codec.js';
 import { formatMeasure, measureTranslation, shapeKeeping, styleStats, type TranslationMeasure } from '../../data/builtin_measure.js';
 import type { BackendChoice } from '../../engine.js';
@@ -31,7 +32,7 @@ import { writeFileAtomic } from '../files.js';
 import { createProgress, formatSeconds, progressMode } from '../progress.js';
 import { runTraining } from '../training.js';
 
-export const DEMO_DEFAULTS = { steps: 400, size: 32, blocks: 0, batchSize: 1, lr: 0.001, lambdaCyc: 10, lambdaId: 5, sampleInterval: 50, translations: 8, maxMinutes: 2.5 };
+export const DEMO_DEFAULTS = { steps: 400, size: 32, blocks: 0, ngf: 64, ndf: 64, batchSize: 1, lr: 0.001, lambdaCyc: 10, lambdaId: 5, sampleInterval: 50, translations: 8, maxMinutes: 2.5 };
 
 /**
  * The demo's look of the built-in dataset (src/data/builtin_draw.ts): one large shape per image,
@@ -50,6 +51,9 @@ export interface DemoOptions {
   steps: number;
   size: number;
   blocks: number;
+  /** Filters of the generators' and discriminators' first convs (defaults DEMO_DEFAULTS'). */
+  ngf?: number;
+  ndf?: number;
   batchSize: number;
   lr: number;
   /** Cycle and identity loss weights (defaults DEMO_DEFAULTS'). */
@@ -60,6 +64,8 @@ export interface DemoOptions {
   maxMinutes: number;
   seed: number;
   backend: BackendChoice;
+  /** The built-in dataset's look (default DEMO_STYLE); for experiments and tests, not a flag. */
+  style?: Partial<BuiltinStyle>;
 }
 
 export interface DemoResult {
@@ -78,6 +84,8 @@ export function demoCommand(globals: () => GlobalOptions): Command {
     .option('--steps <n>', 'training steps', parseIntOpt(1), DEMO_DEFAULTS.steps)
     .option('--size <n>', 'image height and width (a multiple of 16, at least 32)', parseIntOpt(32), DEMO_DEFAULTS.size)
     .option('--blocks <n>', 'residual blocks in each generator', parseIntOpt(0, 64), DEMO_DEFAULTS.blocks)
+    .option('--ngf <n>', "filters of the generators' first conv (the reference has 64)", parseIntOpt(1, 1024), DEMO_DEFAULTS.ngf)
+    .option('--ndf <n>', "filters of the discriminators' first conv (the reference has 64)", parseIntOpt(1, 1024), DEMO_DEFAULTS.ndf)
     .option('--batch-size <n>', 'images per step', parseIntOpt(1), DEMO_DEFAULTS.batchSize)
     .option('--lr <x>', 'Adam learning rate (constant for the first half, then decaying linearly)', parseFloatOpt(0), DEMO_DEFAULTS.lr)
     .option('--lambda-cyc <x>', 'cycle-consistency loss weight', parseFloatOpt(0), DEMO_DEFAULTS.lambdaCyc)
@@ -114,6 +122,8 @@ export async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<Demo
       imgHeight: opts.size,
       imgWidth: opts.size,
       nResidualBlocks: opts.blocks,
+      ngf: opts.ngf ?? DEMO_DEFAULTS.ngf,
+      ndf: opts.ndf ?? DEMO_DEFAULTS.ndf,
       batchSize: opts.batchSize,
       lr: opts.lr,
       lambdaCyc: opts.lambdaCyc ?? DEMO_DEFAULTS.lambdaCyc,
@@ -124,13 +134,13 @@ export async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<Demo
       seed: opts.seed,
     });
     try {
-      const style = DEMO_STYLE;
+      const style = { ...DEMO_STYLE, ...opts.style };
       const train = builtinDataset({ seed: opts.seed, imgHeight: opts.size, size: datasetSize, mode: 'train', style });
       const nMeasure = Math.max(opts.translations, MEASURE_IMAGES);
       const test = builtinDataset({ seed: opts.seed, imgHeight: opts.size, size: nMeasure, mode: 'test', unaligned: false, style });
       const threads = engine.backend === 'wasm' ? `, ${engine.wasmVariant?.threads ?? 1} thread(s)` : '';
       say(
-        `demo: CycleGAN ${opts.size}x${opts.size}, ${opts.blocks} residual block(s), ${opts.steps} steps of batch ${opts.batchSize}, lr ${opts.lr}, lambda_cyc ${opts.lambdaCyc ?? DEMO_DEFAULTS.lambdaCyc}, lambda_id ${opts.lambdaId ?? DEMO_DEFAULTS.lambdaId} ` +
+        `demo: CycleGAN ${opts.size}x${opts.size}, ${opts.blocks} residual block(s), ngf ${trainer.options.ngf}, ndf ${trainer.options.ndf}, ${opts.steps} steps of batch ${opts.batchSize}, lr ${opts.lr}, lambda_cyc ${opts.lambdaCyc ?? DEMO_DEFAULTS.lambdaCyc}, lambda_id ${opts.lambdaId ?? DEMO_DEFAULTS.lambdaId} ` +
           `on the ${engine.backend} backend${threads}; built-in dataset (A: flat shapes on light, B: flat shapes on dark with light stripes); writing into ${out}`,
       );
       const run = await runTraining({ trainer, dataset: train, sampleDataset: test, out, progress, maxSteps: opts.steps, maxSeconds: opts.maxMinutes > 0 ? opts.maxMinutes * 60 : undefined, title: 'demo' });
