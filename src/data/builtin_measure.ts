@@ -3,7 +3,9 @@
 //   stripes:    the local amplitude of a vertical pattern with the stripes' period (B's texture):
 //               per column, the magnitude of the discrete Fourier coefficient at that period over
 //               windows of two periods, averaged over every window; flat shapes give ~0.01, B ~0.2;
-//   background: the median luminance of the image's outermost ring of pixels (A light, B dark).
+//   background: the mean luminance of the image's outermost ring of pixels (A light; B dark, or
+//               black and white where its background is striped: then about half way). A mean,
+//               not a median: on evenly striped borders a median jumps between the two levels.
 // Both are computed on luminance in [0, 1]. For a direction (A->B, say), progress is
 // (fake B - real A) / (real B - real A) per statistic: 0 when the translations kept the source
 // domain's look, 1 when they match the target domain's on average.
@@ -13,7 +15,7 @@ import { BUILTIN_STYLE } from './builtin_draw.js';
 export interface StyleStats {
   /** Mean local amplitude of the stripes' period, luminance units (0: no such stripes). */
   stripes: number;
-  /** Mean over images of the median luminance of the border ring, in [0, 1]. */
+  /** Mean over images of the mean luminance of the border ring, in [0, 1]. */
   background: number;
 }
 
@@ -56,12 +58,11 @@ function stripeAmplitude(lum: Float32Array, h: number, w: number, period: number
   return sum / count;
 }
 
-function borderMedian(lum: Float32Array, h: number, w: number): number {
-  const ring: number[] = [];
-  for (let x = 0; x < w; x++) ring.push(lum[x], lum[(h - 1) * w + x]);
-  for (let y = 1; y < h - 1; y++) ring.push(lum[y * w], lum[y * w + w - 1]);
-  ring.sort((a, b) => a - b);
-  return ring[Math.floor(ring.length / 2)];
+function borderMean(lum: Float32Array, h: number, w: number): number {
+  let sum = 0;
+  for (let x = 0; x < w; x++) sum += lum[x] + lum[(h - 1) * w + x];
+  for (let y = 1; y < h - 1; y++) sum += lum[y * w] + lum[y * w + w - 1];
+  return sum / (2 * w + 2 * (h - 2));
 }
 
 /** The two style statistics, averaged over a [n, c, h, w] batch of images in [-1, 1]. */
@@ -77,7 +78,7 @@ export function styleStats(batch: Float32Array, shape: readonly number[], period
   for (let i = 0; i < n; i++) {
     const lum = luminance(batch, i, c, h, w);
     stripes += stripeAmplitude(lum, h, w, period);
-    background += borderMedian(lum, h, w);
+    background += borderMean(lum, h, w);
   }
   return { stripes: stripes / n, background: background / n };
 }

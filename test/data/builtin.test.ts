@@ -171,7 +171,7 @@ describe('builtinDataset', () => {
     const sa = styleStats(a, shape, 8);
     const sb = styleStats(b, shape, 8);
     expect(sb.stripes).toBeGreaterThan(2 * sa.stripes);
-    expect(sb.background).toBeLessThan(0.3); // three quarters of the rows are dark
+    expect(sb.background).toBeLessThan(0.4); // three quarters of the rows are dark (border mean about 0.3)
     expect(sa.background).toBeGreaterThan(0.8);
     // B's top-left pixel column: light rows every 8, the rest dark, wherever no shape is.
     const img = ds.image('B', 0);
@@ -192,6 +192,36 @@ describe('builtinDataset', () => {
     }
     expect(shapeKeeping(a, onStripes, shape, 'chroma').shapeIoU).toBeGreaterThan(0.95);
     expect(shapeKeeping(a, onStripes, shape, 'border').shapeIoU).toBeLessThan(0.8);
+  });
+
+  it("draws bold, even background stripes with backgroundStripeShare 0.5 (the demo's), which the measure tells apart from A", () => {
+    const n = 8;
+    const plane = 32 * 32;
+    const shape = [n, 3, 32, 32];
+    const style = { stripesOn: 'background' as const, stripePeriod: 8, maxShapes: 1, backgroundStripeShare: 0.5 };
+    const ds = builtinDataset({ seed: 5, imgHeight: 32, size: n, mode: 'test', unaligned: false, style });
+    const a = new Float32Array(n * 3 * plane);
+    const b = new Float32Array(n * 3 * plane);
+    for (let i = 0; i < n; i++) {
+      const p = sync(ds.get(i, new Rng(i)));
+      a.set(p.A, i * 3 * plane);
+      b.set(p.B, i * 3 * plane);
+    }
+    // Left column of each B image: 4 light rows in every 8, wherever no shape covers it.
+    for (let i = 0; i < n; i++) {
+      const img = ds.image('B', i);
+      const rows = Array.from({ length: 32 }, (_, y) => img.data[y * 32 * 3]);
+      expect(rows.filter((v) => v > 150).length, `image ${i}`).toBeLessThanOrEqual(16);
+      expect(rows.filter((v) => v < 80).length, `image ${i}`).toBeLessThanOrEqual(16);
+    }
+    const sa = styleStats(a, shape, 8);
+    const sb = styleStats(b, shape, 8);
+    expect(sb.stripes).toBeGreaterThan(4 * sa.stripes);
+    // Half of the border is light: its mean lies between A's light and a dark background.
+    expect(sb.background).toBeGreaterThan(0.35);
+    expect(sb.background).toBeLessThan(0.7);
+    expect(sa.background - sb.background).toBeGreaterThan(0.25);
+    expect(() => builtinDataset({ style: { backgroundStripeShare: 1 } })).toThrow(/backgroundStripeShare/);
   });
 
   it('takes a style, each field checked', () => {
