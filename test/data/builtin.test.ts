@@ -171,7 +171,7 @@ describe('builtinDataset', () => {
     const sa = styleStats(a, shape, 8);
     const sb = styleStats(b, shape, 8);
     expect(sb.stripes).toBeGreaterThan(2 * sa.stripes);
-    expect(sb.background).toBeLessThan(0.4); // three quarters of the rows are dark (border mean about 0.3)
+    expect(sb.background).toBeLessThan(0.3); // three quarters of the rows are dark
     expect(sa.background).toBeGreaterThan(0.8);
     // B's top-left pixel column: light rows every 8, the rest dark, wherever no shape is.
     const img = ds.image('B', 0);
@@ -217,10 +217,12 @@ describe('builtinDataset', () => {
     const sa = styleStats(a, shape, 8);
     const sb = styleStats(b, shape, 8);
     expect(sb.stripes).toBeGreaterThan(4 * sa.stripes);
-    // Half of the border is light: its mean lies between A's light and a dark background.
-    expect(sb.background).toBeGreaterThan(0.35);
-    expect(sb.background).toBeLessThan(0.7);
-    expect(sa.background - sb.background).toBeGreaterThan(0.25);
+    // Half of the border is light, half dark: the measure's background (the border's dark
+    // level) reads B's dark rows; a uniform mid-grey image reads half way to A's light.
+    expect(sb.background).toBeLessThan(0.25);
+    expect(sa.background).toBeGreaterThan(0.8);
+    const grey = styleStats(new Float32Array(a.length).fill(0), shape, 8).background;
+    expect(grey).toBeCloseTo(0.5, 6);
     expect(() => builtinDataset({ style: { backgroundStripeShare: 1 } })).toThrow(/backgroundStripeShare/);
   });
 
