@@ -9,8 +9,10 @@
 // (ngf = ndf = 32, against the reference's 64): a step costs about a quarter of the reference
 // width's multiply-adds, and toy shapes need no more. Measured on a shared, loaded 2-core machine
 // (so an idle one does better), relative to the previous defaults (ngf 64, no residual block,
-// 0.416 s per step on an idle machine with 2 threads): ngf 32 with no block took 0.22x their
-// time per step, with one block about 0.3x, so the 900 steps take about 2 minutes;
+// 0.416 s per step on an idle machine with 2 threads), in the same minutes: ngf 32 with no block
+// took 0.22-0.3x their time per step, with one block 0.39x (a loaded machine hurts small
+// networks most: they spend more of each step waiting on the other thread), so the 750 steps
+// take at most about 2 minutes (750 x 0.416 x 0.39 = 122 s);
 // --max-minutes (2.5 by default) stops training early on a slower or busy machine, so that the
 // whole command still ends within 3 minutes.
 // Why these choices (held-out translations, 16 images per direction; docs/demo/ has a run):
@@ -38,7 +40,7 @@ import { writeFileAtomic } from '../files.js';
 import { createProgress, formatSeconds, progressMode } from '../progress.js';
 import { runTraining } from '../training.js';
 
-export const DEMO_DEFAULTS = { steps: 900, size: 32, blocks: 1, ngf: 32, ndf: 32, batchSize: 1, lr: 0.0005, lambdaCyc: 10, lambdaId: 10, sampleInterval: 50, translations: 8, maxMinutes: 2.5 };
+export const DEMO_DEFAULTS = { steps: 750, size: 32, blocks: 1, ngf: 32, ndf: 32, batchSize: 1, lr: 0.0005, lambdaCyc: 10, lambdaId: 10, sampleInterval: 150, translations: 8, maxMinutes: 2.5 };
 
 /**
  * The demo's look of the built-in dataset (src/data/builtin_draw.ts): one large shape per image,
