@@ -235,7 +235,9 @@ function knownOptions(parsed: unknown): ResolvedCycleGANOptions {
 
 /** 'channels 3, 32x32, 2 residual blocks' */
 export function describeArchitecture(o: Pick<ResolvedCycleGANOptions, (typeof ARCHITECTURE_OPTIONS)[number]>): string {
-  return `channels ${o.channels}, ${o.imgHeight}x${o.imgWidth}, ${o.nResidualBlocks} residual blocks`;
+  // Checkpoints written before the width options existed hold none: they are the reference's 64.
+  const width = (o.ngf ?? 64) !== 64 || (o.ndf ?? 64) !== 64 ? `, ngf ${o.ngf ?? 64}, ndf ${o.ndf ?? 64}` : '';
+  return `channels ${o.channels}, ${o.imgHeight}x${o.imgWidth}, ${o.nResidualBlocks} residual blocks${width}`;
 }
 
 /** The architecture options on which a and b differ, as 'name a -> b' lines. */

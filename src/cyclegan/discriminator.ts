@@ -1,7 +1,8 @@
-// Discriminator: PyTorch-GAN's CycleGAN PatchGAN discriminator (seed document). Keys:
-//   model.0 Conv c->64 k4 s2 p1, LeakyReLU(0.2);
-//   model.2 Conv 64->128, IN, LeakyReLU; model.5 Conv 128->256, IN, LeakyReLU;
-//   model.8 Conv 256->512, IN, LeakyReLU; 11 ZeroPad2d((1, 0, 1, 0)); model.12 Conv 512->1 k4 p1.
+// Discriminator: PyTorch-GAN's CycleGAN PatchGAN discriminator (seed document). Keys (ndf = 64
+// in the reference; a narrower ndf scales every width):
+//   model.0 Conv c->ndf k4 s2 p1, LeakyReLU(0.2);
+//   model.2 Conv ndf->2ndf, IN, LeakyReLU; model.5 Conv 2ndf->4ndf, IN, LeakyReLU;
+//   model.8 Conv 4ndf->8ndf, IN, LeakyReLU; 11 ZeroPad2d((1, 0, 1, 0)); model.12 Conv 8ndf->1 k4 p1.
 import type { Engine } from '../engine.js';
 import { AttributeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
@@ -11,20 +12,26 @@ import { Conv2d } from '../nn/conv.js';
 import { InstanceNorm2d } from '../nn/norm.js';
 import { ZeroPad2d } from '../nn/padding.js';
 import { LeakyReLU } from '../nn/activation.js';
-import { checkEngine } from '../nn/args.js';
+import { checkEngine, checkInt } from '../nn/args.js';
 import { checkInputShape } from './shape.js';
+
+/** The reference's width (filters of the first conv). */
+export const DEFAULT_NDF = 64;
 
 export class Discriminator extends Module {
   readonly inputShape: [number, number, number];
   /** Shape of one image's patch scores: [1, height/16, width/16]. */
   readonly outputShape: [number, number, number];
+  /** Filters of the first conv (64 in the reference); the deeper layers have 2x, 4x and 8x as many. */
+  readonly ndf: number;
   readonly model: Sequential;
 
   /**
    * @param inputShape [channels, height, width]: height and width multiples of 16, and larger
    *   than 16x16 (the last InstanceNorm needs more than one value per channel)
+   * @param ndf filters of the first conv (default 64, the reference's)
    */
-  constructor(engine: Engine, inputShape: [number, number, number]) {
+  constructor(engine: Engine, inputShape: [number, number, number], ndf = DEFAULT_NDF) {
     super(checkEngine('Discriminator', engine));
     this.inputShape = checkInputShape('Discriminator', inputShape, 16);
     const [channels, height, width] = this.inputShape;
@@ -38,6 +45,8 @@ export class Discriminator extends Module {
       );
     }
     this.outputShape = [1, height / 16, width / 16];
+    this.ndf = checkInt('Discriminator', 'ndf', ndf, 1);
+    const f = this.ndf;
 
     const block = (inFilters: number, outFilters: number, normalize = true): Module[] => [
       new Conv2d(engine, inFilters, outFilters, 4, { stride: 2, padding: 1 }),
@@ -47,12 +56,12 @@ export class Discriminator extends Module {
     this.model = this.registerModule(
       'model',
       new Sequential(
-        ...block(channels, 64, false),
-        ...block(64, 128),
-        ...block(128, 256),
-        ...block(256, 512),
+        ...block(channels, f, false),
+        ...block(f, 2 * f),
+        ...block(2 * f, 4 * f),
+        ...block(4 * f, 8 * f),
         new ZeroPad2d([1, 0, 1, 0]),
-        new Conv2d(engine, 512, 1, 4, { padding: 1 }),
+        new Conv2d(engine, 8 * f, 1, 4, { padding: 1 }),
       ),
     );
   }
@@ -63,6 +72,6 @@ export class Discriminator extends Module {
   }
 
   protected override extraRepr(): string {
-    return `inputShape=[${this.inputShape}]`;
+    return `inputShape=[${this.inputShape}]${this.ndf !== DEFAULT_NDF ? `, ndf=${this.ndf}` : ''}`;
   }
 }

@@ -84,10 +84,10 @@ export class CycleGANTrainer {
     const o = resolveOptions(options);
     this.options = Object.freeze(o);
     const inputShape: [number, number, number] = [o.channels, o.imgHeight, o.imgWidth];
-    this.G_AB = new GeneratorResNet(engine, inputShape, o.nResidualBlocks);
-    this.G_BA = new GeneratorResNet(engine, inputShape, o.nResidualBlocks);
-    this.D_A = new Discriminator(engine, inputShape);
-    this.D_B = new Discriminator(engine, inputShape);
+    this.G_AB = new GeneratorResNet(engine, inputShape, o.nResidualBlocks, o.ngf);
+    this.G_BA = new GeneratorResNet(engine, inputShape, o.nResidualBlocks, o.ngf);
+    this.D_A = new Discriminator(engine, inputShape, o.ndf);
+    this.D_B = new Discriminator(engine, inputShape, o.ndf);
     for (const G of [this.G_AB, this.G_BA]) setResidualRecompute(G, recomputeResiduals(o.recompute, o.batchSize, o.imgHeight, o.imgWidth, o.nResidualBlocks));
     NETWORK_NAMES.forEach((name, k) => initWeightsNormal(networkOf(this, name), { seed: splitmix32(o.seed, k + 1) }));
 

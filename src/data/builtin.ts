@@ -85,6 +85,10 @@ function checkStyle(style: Partial<BuiltinStyle>): Partial<BuiltinStyle> {
     throw new AttributeError(where, 'radius', '[min, max] fractions of the smaller side with 0 < min <= max <= 0.5', JSON.stringify(r));
   }
   if (l !== undefined && !(typeof l === 'number' && l >= 0 && l <= 1)) throw new AttributeError(where, 'stripeLightness', 'a number in [0, 1]', String(l));
+  const share = style.backgroundStripeShare;
+  if (share !== undefined && !(typeof share === 'number' && share > 0 && share < 1)) {
+    throw new AttributeError(where, 'backgroundStripeShare', 'a number in (0, 1)', String(share));
+  }
   return style;
 }
 

@@ -10,8 +10,8 @@
 // demo's 32x32 the stripes stay wide enough to see. Their phase is random per image, so a
 // generator must draw them, not copy a fixed mask.
 // With stripesOn 'background' (the demo's style, src/cli/commands/demo.ts), B's shapes are flat
-// like A's and the stripes run across B's dark background instead: a quarter of each period
-// lightened towards white, so the background stays mostly dark.
+// like A's and the stripes run across B's dark background instead: a share of each period
+// (backgroundStripeShare) lightened towards white.
 // Shapes have the same distribution in both domains, so the only thing to learn is the style.
 // Each image is a pure function of (seed, split, domain, index).
 import { Rng } from '../random/rng.js';
@@ -34,6 +34,11 @@ export interface BuiltinStyle {
   stripeLightness: number;
   /** Where B's stripes are: inside the shapes (default) or on the background around them. */
   stripesOn: 'shapes' | 'background';
+  /**
+   * With stripesOn 'background': the share of each period that is light (default 0.25, so the
+   * background stays mostly dark; 0.5 gives bold, even bands), rounded to whole rows.
+   */
+  backgroundStripeShare: number;
 }
 
 export const BUILTIN_STYLE: Readonly<BuiltinStyle> = Object.freeze({
@@ -43,6 +48,7 @@ export const BUILTIN_STYLE: Readonly<BuiltinStyle> = Object.freeze({
   radius: [0.2, 0.32] as [number, number],
   stripeLightness: 0.85,
   stripesOn: 'shapes' as const,
+  backgroundStripeShare: 0.25,
 });
 
 interface Shape {
@@ -135,8 +141,8 @@ export function drawBuiltinImage(
   const onBackground = striped && style.stripesOn === 'background';
   const onShapes = striped && !onBackground;
   const bgLight = bg.map((c) => c + style.stripeLightness * (255 - c)) as Rgb;
-  // Background stripes are a quarter of the period light (the border stays mostly dark).
-  const bgLightRows = Math.max(1, Math.round(period / 4));
+  // Background stripes: backgroundStripeShare of each period light, at least one row.
+  const bgLightRows = Math.min(period - 1, Math.max(1, Math.round(period * style.backgroundStripeShare)));
 
   const out = new Uint8Array(width * height * 3);
   const acc: Rgb = [0, 0, 0];

@@ -3,7 +3,11 @@
 //   stripes:    the local amplitude of a vertical pattern with the stripes' period (B's texture):
 //               per column, the magnitude of the discrete Fourier coefficient at that period over
 //               windows of two periods, averaged over every window; flat shapes give ~0.01, B ~0.2;
-//   background: the median luminance of the image's outermost ring of pixels (A light, B dark).
+//   background: the dark level of the image's outermost ring of pixels: the 25th percentile of
+//               its luminance (A light; B dark, also where half of B's background is light
+//               stripes). Not the median, which jumps between the two levels on evenly striped
+//               borders, and not the mean, which reads a uniform grey (an untrained generator's
+//               output) as half-light, half-dark stripes.
 // Both are computed on luminance in [0, 1]. For a direction (A->B, say), progress is
 // (fake B - real A) / (real B - real A) per statistic: 0 when the translations kept the source
 // domain's look, 1 when they match the target domain's on average.
@@ -13,7 +17,7 @@ import { BUILTIN_STYLE } from './builtin_draw.js';
 export interface StyleStats {
   /** Mean local amplitude of the stripes' period, luminance units (0: no such stripes). */
   stripes: number;
-  /** Mean over images of the median luminance of the border ring, in [0, 1]. */
+  /** Mean over images of the border ring's dark level (25th percentile of luminance), in [0, 1]. */
   background: number;
 }
 
@@ -56,12 +60,15 @@ function stripeAmplitude(lum: Float32Array, h: number, w: number, period: number
   return sum / count;
 }
 
-function borderMedian(lum: Float32Array, h: number, w: number): number {
+/** The border ring's luminance at this quantile (its dark level at 0.25). */
+const BORDER_QUANTILE = 0.25;
+
+function borderLevel(lum: Float32Array, h: number, w: number): number {
   const ring: number[] = [];
   for (let x = 0; x < w; x++) ring.push(lum[x], lum[(h - 1) * w + x]);
   for (let y = 1; y < h - 1; y++) ring.push(lum[y * w], lum[y * w + w - 1]);
   ring.sort((a, b) => a - b);
-  return ring[Math.floor(ring.length / 2)];
+  return ring[Math.floor(ring.length * BORDER_QUANTILE)];
 }
 
 /** The two style statistics, averaged over a [n, c, h, w] batch of images in [-1, 1]. */
@@ -77,7 +84,7 @@ export function styleStats(batch: Float32Array, shape: readonly number[], period
   for (let i = 0; i < n; i++) {
     const lum = luminance(batch, i, c, h, w);
     stripes += stripeAmplitude(lum, h, w, period);
-    background += borderMedian(lum, h, w);
+    background += borderLevel(lum, h, w);
   }
   return { stripes: stripes / n, background: background / n };
 }

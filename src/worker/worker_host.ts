@@ -285,7 +285,8 @@ export class WorkerHost implements WorkerApi, WorkerTestHooks {
         if (loadOptions.prefix === undefined && isCheckpoint(bytes)) {
           // A training checkpoint: both generators, sized by the options it was trained with.
           const o = decodeCheckpoint(bytes, 'checkpoint').options;
-          const spec: ModelSpec = { kind: 'GeneratorResNet', options: { inputShape: [o.channels, o.imgHeight, o.imgWidth], nResidualBlocks: o.nResidualBlocks } };
+          const width = o.ngf !== undefined && o.ngf !== 64 ? { ngf: o.ngf } : {}; // none in checkpoints older than the width option
+          const spec: ModelSpec = { kind: 'GeneratorResNet', options: { inputShape: [o.channels, o.imgHeight, o.imgWidth], nResidualBlocks: o.nResidualBlocks, ...width } };
           nets.AtoB = await loadModel(engine, bytes, { prefix: 'G_AB.', spec, onNote });
           nets.BtoA = await loadModel(engine, bytes, { prefix: 'G_BA.', spec, onNote });
         } else {

@@ -146,14 +146,15 @@ describe.skipIf(!haveCli)(`cyclegan-engine CLI (${CLI})`, () => {
     const r = await cli(['info', join(demo, 'G_AB.safetensors')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('format: safetensors');
-    expect(r.stdout).toMatch(/architecture: GeneratorResNet\(inputShape=\[3,32,32\], nResidualBlocks=1\)/);
-    expect(r.stdout).toMatch(/model\.1\.weight\s+F32\s+\[64, 3, 7, 7\]/);
+    // The demo's networks are narrow (src/cli/commands/demo.ts: ngf 32), and info says so.
+    expect(r.stdout).toMatch(/architecture: GeneratorResNet\(inputShape=\[3,32,32\], nResidualBlocks=1, ngf=32\)/);
+    expect(r.stdout).toMatch(/model\.1\.weight\s+F32\s+\[32, 3, 7, 7\]/);
     expect(r.stdout).toMatch(/parameters: [\d,]+ values/);
     expect(r.stdout).toContain('kind: GeneratorResNet');
     const j = await cli(['info', '--json', join(demo, 'G_AB.safetensors')]);
     expect(j.code).toBe(0);
     const parsed = JSON.parse(j.stdout);
-    expect(parsed.tensors.find((t: { name: string }) => t.name === 'model.1.weight').shape).toEqual([64, 3, 7, 7]);
+    expect(parsed.tensors.find((t: { name: string }) => t.name === 'model.1.weight').shape).toEqual([32, 3, 7, 7]);
   });
 
   it('convert writes a safetensors file that loads as the same network', async () => {

@@ -194,6 +194,38 @@ describe('builtinDataset', () => {
     expect(shapeKeeping(a, onStripes, shape, 'border').shapeIoU).toBeLessThan(0.8);
   });
 
+  it("draws bold, even background stripes with backgroundStripeShare 0.5 (the demo's), which the measure tells apart from A", () => {
+    const n = 8;
+    const plane = 32 * 32;
+    const shape = [n, 3, 32, 32];
+    const style = { stripesOn: 'background' as const, stripePeriod: 8, maxShapes: 1, backgroundStripeShare: 0.5 };
+    const ds = builtinDataset({ seed: 5, imgHeight: 32, size: n, mode: 'test', unaligned: false, style });
+    const a = new Float32Array(n * 3 * plane);
+    const b = new Float32Array(n * 3 * plane);
+    for (let i = 0; i < n; i++) {
+      const p = sync(ds.get(i, new Rng(i)));
+      a.set(p.A, i * 3 * plane);
+      b.set(p.B, i * 3 * plane);
+    }
+    // Left column of each B image: 4 light rows in every 8, wherever no shape covers it.
+    for (let i = 0; i < n; i++) {
+      const img = ds.image('B', i);
+      const rows = Array.from({ length: 32 }, (_, y) => img.data[y * 32 * 3]);
+      expect(rows.filter((v) => v > 150).length, `image ${i}`).toBeLessThanOrEqual(16);
+      expect(rows.filter((v) => v < 80).length, `image ${i}`).toBeLessThanOrEqual(16);
+    }
+    const sa = styleStats(a, shape, 8);
+    const sb = styleStats(b, shape, 8);
+    expect(sb.stripes).toBeGreaterThan(4 * sa.stripes);
+    // Half of the border is light, half dark: the measure's background (the border's dark
+    // level) reads B's dark rows; a uniform mid-grey image reads half way to A's light.
+    expect(sb.background).toBeLessThan(0.25);
+    expect(sa.background).toBeGreaterThan(0.8);
+    const grey = styleStats(new Float32Array(a.length).fill(0), shape, 8).background;
+    expect(grey).toBeCloseTo(0.5, 6);
+    expect(() => builtinDataset({ style: { backgroundStripeShare: 1 } })).toThrow(/backgroundStripeShare/);
+  });
+
   it('takes a style, each field checked', () => {
     const thin = builtinDataset({ seed: 1, imgHeight: 32, size: 4, style: { stripePeriod: 4, maxShapes: 2 } });
     expect(thin.style).toEqual({ ...BUILTIN_STYLE, stripePeriod: 4, maxShapes: 2 });

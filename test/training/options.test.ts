@@ -19,6 +19,8 @@ describe('CycleGAN options', () => {
       sampleInterval: 100,
       checkpointInterval: -1,
       nResidualBlocks: 9,
+      ngf: 64, // the networks' widths (the original CycleGAN's --ngf, --ndf; PyTorch-GAN fixes 64)
+      ndf: 64,
       lambdaCyc: 10.0,
       lambdaId: 5.0,
       bufferSize: 50,

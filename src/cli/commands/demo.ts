@@ -1,28 +1,37 @@
 // `cyclegan-engine demo`: the main job. Trains a CycleGAN on the built-in dataset in the demo's
-// style (DEMO_STYLE: A flat shapes on a light background, B the same kind of shapes on a dark
-// background with light horizontal stripes) for a bounded number of steps, then translates
-// held-out images both ways and measures how far they moved towards the other domain and
-// whether the shapes stayed in place (src/data/builtin_measure.ts). Writes labelled sample
-// grids, a loss chart, the generators' weights and the translations into the output folder.
+// style (DEMO_STYLE: A flat shapes on a light background, B the same kind of shapes on bold
+// black-and-white horizontal stripes) for a bounded number of steps, then translates held-out
+// images both ways and measures how far they moved towards the other domain and whether the
+// shapes stayed in place (src/data/builtin_measure.ts). Writes labelled sample grids, a loss
+// chart, the generators' weights and the translations into the output folder.
 //
-// The defaults are chosen to end within 3 minutes on a 2-core machine: 32x32 images and no
-// residual block keep a step near 0.45 CPU-seconds on one thread (measured on a loaded machine,
-// so an idle one does better), so 400 steps take about 3 CPU-minutes, less in wall time over
-// the cores (every core by default); --max-minutes (2.5 by default) stops training early on a slower
-// or busy machine, so that the whole command still ends within 3 minutes.
-// Measured at 300-600 steps (A->B, on 16 held-out images): the earlier style, stripes inside
-// the shapes 4 pixels apart and 1-2 shapes per image, reached 89% of B's stripe amplitude after
-// 600 steps at lr 0.0005, but every A->B output was a blurred, miscoloured blob; with stripes
-// inside the shapes 8 pixels apart and one large shape, after 400 steps at lr 0.001 or 0.002
-// the shapes came out white (shape IoU 0.72, hue off by 93 degrees with the stripes half as
-// light). With the stripes on the background (DEMO_STYLE), 400 steps at lr 0.001 keep the shapes
-// in place and in their colours (IoU and hue in docs/demo/demo_output.txt) on a dark, striped
-// background.
+// The defaults are chosen to end within 3 minutes on a 2-core machine. The networks are narrow
+// (ngf = ndf = 32, against the reference's 64): a step costs about a quarter of the reference
+// width's multiply-adds, and toy shapes need no more. Measured on a shared, loaded 2-core machine
+// (so an idle one does better), relative to the previous defaults (ngf 64, no residual block,
+// 0.416 s per step on an idle machine with 2 threads), in the same minutes: ngf 32 with no block
+// took 0.22-0.3x their time per step, with one block 0.39x (a loaded machine hurts small
+// networks most: they spend more of each step waiting on the other thread), so the 750 steps
+// take at most about 2 minutes (750 x 0.416 x 0.39 = 122 s);
+// --max-minutes (2.5 by default) stops training early on a slower or busy machine, so that the
+// whole command still ends within 3 minutes.
+// Why these choices (held-out translations, 16 images per direction; docs/demo/ has a run):
+//   - one residual block: a convolutional generator draws the same colour everywhere in a flat
+//     region, so it can only place stripes from what it sees: the image's borders and the
+//     shape. Without a block an output pixel sees 25 pixels across, and the middle rows of a
+//     32-pixel image see no border; one block widens that to 41 (every pixel sees one);
+//   - bold stripes (4 light rows, 4 dark, backgroundStripeShare 0.5): thin stripes (2 light
+//     rows of 8) came out as faint, broken lines; bold ones show after a few hundred steps;
+//   - lr 0.0005: at 0.001 the outputs carry colour noise and coloured fringes around the shapes;
+//   - lambda_id 10 (the reference's 5 doubled): the identity loss teaches each generator to pass
+//     the flat shapes through, which is most of both translations; the B->A shapes came out
+//     sharper (IoU 0.83 against 0.80 at 5).
 import { resolve, join } from 'node:path';
 import { Command } from 'commander';
 import { CycleGANTrainer } from '../../cyclegan/trainer.js';
 import { translationSheet } from '../../cyclegan/grid_labels.js';
 import { builtinDataset } from '../../data/builtin.js';
+import type { BuiltinStyle } from '../../data/builtin_draw.js';
 import { encodePng } from '../../data/codec.js';
 import { formatMeasure, measureTranslation, shapeKeeping, styleStats, type TranslationMeasure } from '../../data/builtin_measure.js';
 import type { BackendChoice } from '../../engine.js';
@@ -31,16 +40,16 @@ import { writeFileAtomic } from '../files.js';
 import { createProgress, formatSeconds, progressMode } from '../progress.js';
 import { runTraining } from '../training.js';
 
-export const DEMO_DEFAULTS = { steps: 400, size: 32, blocks: 0, batchSize: 1, lr: 0.001, lambdaCyc: 10, lambdaId: 5, sampleInterval: 50, translations: 8, maxMinutes: 2.5 };
+export const DEMO_DEFAULTS = { steps: 750, size: 32, blocks: 1, ngf: 32, ndf: 32, batchSize: 1, lr: 0.0005, lambdaCyc: 10, lambdaId: 10, sampleInterval: 150, translations: 8, maxMinutes: 2.5 };
 
 /**
  * The demo's look of the built-in dataset (src/data/builtin_draw.ts): one large shape per image,
- * and B's stripes on the background, 8 pixels apart (2 light rows, 6 dark). Both domains then
- * hold the same flat shapes, so the identity and cycle losses teach the generators to keep each
- * shape's place and colour from the first steps, and the discriminators see stripes over most
- * of every B image; the stripes are drawn by the GAN loss alone.
+ * and B's stripes on the background, bold and even: 8 pixels apart, 4 light rows and 4 dark.
+ * Both domains then hold the same flat shapes, so the identity and cycle losses teach the
+ * generators to keep each shape's place and colour from the first steps, and the discriminators
+ * see stripes over most of every B image; the stripes are drawn by the GAN loss alone.
  */
-export const DEMO_STYLE = { stripePeriod: 8, maxShapes: 1, radius: [0.3, 0.42] as [number, number], stripesOn: 'background' as const };
+export const DEMO_STYLE = { stripePeriod: 8, maxShapes: 1, radius: [0.3, 0.42] as [number, number], stripesOn: 'background' as const, backgroundStripeShare: 0.5 };
 
 /** Held-out images per domain that the printed measure averages over (at least --translations). */
 const MEASURE_IMAGES = 16;
@@ -50,6 +59,9 @@ export interface DemoOptions {
   steps: number;
   size: number;
   blocks: number;
+  /** Filters of the generators' and discriminators' first convs (defaults DEMO_DEFAULTS'). */
+  ngf?: number;
+  ndf?: number;
   batchSize: number;
   lr: number;
   /** Cycle and identity loss weights (defaults DEMO_DEFAULTS'). */
@@ -60,6 +72,8 @@ export interface DemoOptions {
   maxMinutes: number;
   seed: number;
   backend: BackendChoice;
+  /** The built-in dataset's look (default DEMO_STYLE); for experiments and tests, not a flag. */
+  style?: Partial<BuiltinStyle>;
 }
 
 export interface DemoResult {
@@ -71,13 +85,15 @@ export interface DemoResult {
 export function demoCommand(globals: () => GlobalOptions): Command {
   return new Command('demo')
     .description(
-      'train a CycleGAN on the built-in dataset (A: flat shapes on a light background, B: the same kind of shapes on a dark background with light stripes) for a bounded number of steps, ' +
+      'train a CycleGAN on the built-in dataset (A: flat shapes on a light background, B: the same kind of shapes on bold black-and-white stripes) for a bounded number of steps, ' +
         'then translate held-out images both ways and measure how far they moved; writes sample grids, a loss chart, weights and translations',
     )
     .option('-o, --out <dir>', 'output folder', 'cyclegan-demo')
     .option('--steps <n>', 'training steps', parseIntOpt(1), DEMO_DEFAULTS.steps)
     .option('--size <n>', 'image height and width (a multiple of 16, at least 32)', parseIntOpt(32), DEMO_DEFAULTS.size)
     .option('--blocks <n>', 'residual blocks in each generator', parseIntOpt(0, 64), DEMO_DEFAULTS.blocks)
+    .option('--ngf <n>', "filters of the generators' first conv (the reference has 64)", parseIntOpt(1, 1024), DEMO_DEFAULTS.ngf)
+    .option('--ndf <n>', "filters of the discriminators' first conv (the reference has 64)", parseIntOpt(1, 1024), DEMO_DEFAULTS.ndf)
     .option('--batch-size <n>', 'images per step', parseIntOpt(1), DEMO_DEFAULTS.batchSize)
     .option('--lr <x>', 'Adam learning rate (constant for the first half, then decaying linearly)', parseFloatOpt(0), DEMO_DEFAULTS.lr)
     .option('--lambda-cyc <x>', 'cycle-consistency loss weight', parseFloatOpt(0), DEMO_DEFAULTS.lambdaCyc)
@@ -114,6 +130,8 @@ export async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<Demo
       imgHeight: opts.size,
       imgWidth: opts.size,
       nResidualBlocks: opts.blocks,
+      ngf: opts.ngf ?? DEMO_DEFAULTS.ngf,
+      ndf: opts.ndf ?? DEMO_DEFAULTS.ndf,
       batchSize: opts.batchSize,
       lr: opts.lr,
       lambdaCyc: opts.lambdaCyc ?? DEMO_DEFAULTS.lambdaCyc,
@@ -124,14 +142,14 @@ export async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<Demo
       seed: opts.seed,
     });
     try {
-      const style = DEMO_STYLE;
+      const style = { ...DEMO_STYLE, ...opts.style };
       const train = builtinDataset({ seed: opts.seed, imgHeight: opts.size, size: datasetSize, mode: 'train', style });
       const nMeasure = Math.max(opts.translations, MEASURE_IMAGES);
       const test = builtinDataset({ seed: opts.seed, imgHeight: opts.size, size: nMeasure, mode: 'test', unaligned: false, style });
       const threads = engine.backend === 'wasm' ? `, ${engine.wasmVariant?.threads ?? 1} thread(s)` : '';
       say(
-        `demo: CycleGAN ${opts.size}x${opts.size}, ${opts.blocks} residual block(s), ${opts.steps} steps of batch ${opts.batchSize}, lr ${opts.lr}, lambda_cyc ${opts.lambdaCyc ?? DEMO_DEFAULTS.lambdaCyc}, lambda_id ${opts.lambdaId ?? DEMO_DEFAULTS.lambdaId} ` +
-          `on the ${engine.backend} backend${threads}; built-in dataset (A: flat shapes on light, B: flat shapes on dark with light stripes); writing into ${out}`,
+        `demo: CycleGAN ${opts.size}x${opts.size}, ${opts.blocks} residual block(s), ngf ${trainer.options.ngf}, ndf ${trainer.options.ndf}, ${opts.steps} steps of batch ${opts.batchSize}, lr ${opts.lr}, lambda_cyc ${opts.lambdaCyc ?? DEMO_DEFAULTS.lambdaCyc}, lambda_id ${opts.lambdaId ?? DEMO_DEFAULTS.lambdaId} ` +
+          `on the ${engine.backend} backend${threads}; built-in dataset (A: flat shapes on light, B: flat shapes on black-and-white stripes); writing into ${out}`,
       );
       const run = await runTraining({ trainer, dataset: train, sampleDataset: test, out, progress, maxSteps: opts.steps, maxSeconds: opts.maxMinutes > 0 ? opts.maxMinutes * 60 : undefined, title: 'demo' });
 
@@ -185,7 +203,7 @@ export async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<Demo
       if (files.length) {
         say(`  translations of held-out images (rows: input, output, a real image of the target domain): ${files.join(', ')}`);
         say(`  single images: ${join(out, 'translations')}/{AtoB,BtoA}/NNN_{input,output}.png`);
-        say(`how far the translations of ${nMeasure} held-out images moved (stripes: amplitude of B's stripe pattern; background: border brightness):`);
+        say(`how far the translations of ${nMeasure} held-out images moved (stripes: amplitude of B's stripe pattern; background: dark level of the border, its 25th percentile of brightness):`);
         for (const m of measures) for (const line of formatMeasure(m)) say(`  ${line}`);
       }
       if (run.exitCode !== null) process.exitCode = run.exitCode;

@@ -31,6 +31,8 @@ interface TrainOptions {
   imgWidth: number;
   channels: number;
   nResidualBlocks: number;
+  ngf: number;
+  ndf: number;
   lambdaCyc: number;
   lambdaId: number;
   sampleInterval: number;
@@ -66,6 +68,8 @@ export function trainCommand(globals: () => GlobalOptions): Command {
     .option('--img-width <n>', 'size of image width (a multiple of 16)', parseIntOpt(16), 256)
     .option('--channels <n>', 'number of image channels (3 or 1)', parseIntOpt(1, 3), 3)
     .option('--n-residual-blocks <n>', 'number of residual blocks in generator', parseIntOpt(0, 64), 9)
+    .option('--ngf <n>', "filters of the generators' first conv (64 as in the reference; 32 or 16 for small, simple data, about 4x or 16x less work)", parseIntOpt(1, 1024), 64)
+    .option('--ndf <n>', "filters of the discriminators' first conv (64 as in the reference)", parseIntOpt(1, 1024), 64)
     .option('--lambda-cyc <x>', 'cycle loss weight', parseFloatOpt(0), 10.0)
     .option('--lambda-id <x>', 'identity loss weight', parseFloatOpt(0), 5.0)
     .option('--sample-interval <n>', 'interval (batches) between sample grids', parseIntOpt(1), 100)
@@ -90,6 +94,8 @@ const RESUME_FIXED = [
   'imgWidth',
   'channels',
   'nResidualBlocks',
+  'ngf',
+  'ndf',
   'lambdaCyc',
   'lambdaId',
   'seed',
@@ -170,6 +176,8 @@ async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: strin
         imgWidth: opts.imgWidth,
         channels: opts.channels,
         nResidualBlocks: opts.nResidualBlocks,
+        ngf: opts.ngf,
+        ndf: opts.ndf,
         lambdaCyc: opts.lambdaCyc,
         lambdaId: opts.lambdaId,
         sampleInterval: opts.sampleInterval,
@@ -189,7 +197,7 @@ async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: strin
       }
       say(
         `train: ${dataset.layout} layout, ${dataset.files.A.length} A and ${dataset.files.B.length} B images; ` +
-          `${o.imgHeight}x${o.imgWidth}, ${o.nResidualBlocks} residual blocks, epochs ${trainer.epoch}..${o.nEpochs}` +
+          `${o.imgHeight}x${o.imgWidth}, ${o.nResidualBlocks} residual blocks${o.ngf !== 64 || o.ndf !== 64 ? `, ngf ${o.ngf}, ndf ${o.ndf}` : ''}, epochs ${trainer.epoch}..${o.nEpochs}` +
           `${opts.resume ? ` (resumed at epoch ${trainer.epoch}, batch ${trainer.batch})` : ''} on ${engine.backend}; writing into ${out}`,
       );
       const progress = createProgress(progressMode(!!g.quiet));

@@ -2,8 +2,8 @@
 // them. safetensors files written here carry { kind, options } in `__metadata__`; other files
 // have them inferred from their keys (keymap.ts).
 import type { Engine } from '../../engine.js';
-import { GeneratorResNet } from '../generator.js';
-import { Discriminator } from '../discriminator.js';
+import { DEFAULT_NGF, GeneratorResNet } from '../generator.js';
+import { DEFAULT_NDF, Discriminator } from '../discriminator.js';
 import { ResnetGenerator, type ResnetGeneratorOptions } from '../resnet_generator.js';
 import { NLayerDiscriminator, type NLayerDiscriminatorOptions } from '../nlayer_discriminator.js';
 import type { Module } from '../../nn/module.js';
@@ -11,8 +11,8 @@ import { ArchitectureError } from '../../io/errors.js';
 
 /** PyTorch-GAN's (the seed's) networks and the original CycleGAN's. */
 export type ModelSpec =
-  | { kind: 'GeneratorResNet'; options: { inputShape: [number, number, number]; nResidualBlocks: number } }
-  | { kind: 'Discriminator'; options: { inputShape: [number, number, number] } }
+  | { kind: 'GeneratorResNet'; options: { inputShape: [number, number, number]; nResidualBlocks: number; ngf?: number } }
+  | { kind: 'Discriminator'; options: { inputShape: [number, number, number]; ndf?: number } }
   | { kind: 'ResnetGenerator'; options: ResnetGeneratorOptions }
   | { kind: 'NLayerDiscriminator'; options: NLayerDiscriminatorOptions };
 
@@ -27,9 +27,9 @@ export const MODEL_KINDS: readonly ModelKind[] = ['GeneratorResNet', 'Discrimina
 export function buildModel(engine: Engine, spec: ModelSpec): CycleGANModel {
   switch (spec.kind) {
     case 'GeneratorResNet':
-      return new GeneratorResNet(engine, spec.options.inputShape, spec.options.nResidualBlocks);
+      return new GeneratorResNet(engine, spec.options.inputShape, spec.options.nResidualBlocks, spec.options.ngf);
     case 'Discriminator':
-      return new Discriminator(engine, spec.options.inputShape);
+      return new Discriminator(engine, spec.options.inputShape, spec.options.ndf);
     case 'ResnetGenerator':
       return new ResnetGenerator(engine, spec.options);
     case 'NLayerDiscriminator':
@@ -43,17 +43,23 @@ export function buildModel(engine: Engine, spec: ModelSpec): CycleGANModel {
 export function specOf(model: Module): ModelSpec | null {
   if (model instanceof ResnetGenerator) return { kind: 'ResnetGenerator', options: { ...model.config } };
   if (model instanceof NLayerDiscriminator) return { kind: 'NLayerDiscriminator', options: { ...model.config } };
+  // The width is written only when it is not the reference's 64, so the reference's files keep
+  // their metadata, and files without it (all earlier ones) read as width 64.
   if (model instanceof GeneratorResNet) {
-    return { kind: 'GeneratorResNet', options: { inputShape: [...model.inputShape], nResidualBlocks: model.nResidualBlocks } };
+    const width = model.ngf !== DEFAULT_NGF ? { ngf: model.ngf } : {};
+    return { kind: 'GeneratorResNet', options: { inputShape: [...model.inputShape], nResidualBlocks: model.nResidualBlocks, ...width } };
   }
-  if (model instanceof Discriminator) return { kind: 'Discriminator', options: { inputShape: [...model.inputShape] } };
+  if (model instanceof Discriminator) {
+    const width = model.ndf !== DEFAULT_NDF ? { ndf: model.ndf } : {};
+    return { kind: 'Discriminator', options: { inputShape: [...model.inputShape], ...width } };
+  }
   return null;
 }
 
 /** The constructor options each kind takes. */
 const OPTION_NAMES: Readonly<Record<ModelKind, readonly string[]>> = {
-  GeneratorResNet: ['inputShape', 'nResidualBlocks'],
-  Discriminator: ['inputShape'],
+  GeneratorResNet: ['inputShape', 'nResidualBlocks', 'ngf'],
+  Discriminator: ['inputShape', 'ndf'],
   ResnetGenerator: ['inputNc', 'outputNc', 'ngf', 'nBlocks', 'useDropout'],
   NLayerDiscriminator: ['inputNc', 'ndf', 'nLayers'],
 };

@@ -7,6 +7,8 @@
 // networks, so the two cannot drift apart).
 import { checkBool, checkInt, checkOptions } from '../../nn/args.js';
 import { checkInputShape } from '../shape.js';
+import { DEFAULT_NGF } from '../generator.js';
+import { DEFAULT_NDF } from '../discriminator.js';
 import type { ModelSpec } from './architectures.js';
 import { StateDictError } from '../../errors.js';
 import { ArchitectureError } from '../../io/errors.js';
@@ -26,28 +28,30 @@ export function* expectedTensors(spec: ModelSpec): Generator<Expected> {
       const o = checkOptions(where, spec.options);
       const [c] = checkInputShape(where, o.inputShape, 4);
       const n = checkInt(where, 'nResidualBlocks', o.nResidualBlocks, 0);
+      const f = checkInt(where, 'ngf', o.ngf ?? DEFAULT_NGF, 1);
       // pad, conv 7x7, norm, relu; two (conv 3x3 stride 2, norm, relu); blocks at 10...;
       // two (upsample, conv 3x3, norm, relu); pad, conv 7x7, tanh.
-      yield* conv('model.1', 64, c, 7);
-      yield* conv('model.4', 128, 64, 3);
-      yield* conv('model.7', 256, 128, 3);
+      yield* conv('model.1', f, c, 7);
+      yield* conv('model.4', 2 * f, f, 3);
+      yield* conv('model.7', 4 * f, 2 * f, 3);
       for (let i = 0; i < n; i++) {
-        yield* conv(`model.${10 + i}.block.1`, 256, 256, 3);
-        yield* conv(`model.${10 + i}.block.5`, 256, 256, 3);
+        yield* conv(`model.${10 + i}.block.1`, 4 * f, 4 * f, 3);
+        yield* conv(`model.${10 + i}.block.5`, 4 * f, 4 * f, 3);
       }
-      yield* conv(`model.${11 + n}`, 128, 256, 3);
-      yield* conv(`model.${15 + n}`, 64, 128, 3);
-      yield* conv(`model.${19 + n}`, c, 64, 7);
+      yield* conv(`model.${11 + n}`, 2 * f, 4 * f, 3);
+      yield* conv(`model.${15 + n}`, f, 2 * f, 3);
+      yield* conv(`model.${19 + n}`, c, f, 7);
       return;
     }
     case 'Discriminator': {
       const o = checkOptions('Discriminator', spec.options);
       const [c] = checkInputShape('Discriminator', o.inputShape, 16);
-      yield* conv('model.0', 64, c, 4);
-      yield* conv('model.2', 128, 64, 4);
-      yield* conv('model.5', 256, 128, 4);
-      yield* conv('model.8', 512, 256, 4);
-      yield* conv('model.12', 1, 512, 4);
+      const f = checkInt('Discriminator', 'ndf', o.ndf ?? DEFAULT_NDF, 1);
+      yield* conv('model.0', f, c, 4);
+      yield* conv('model.2', 2 * f, f, 4);
+      yield* conv('model.5', 4 * f, 2 * f, 4);
+      yield* conv('model.8', 8 * f, 4 * f, 4);
+      yield* conv('model.12', 1, 8 * f, 4);
       return;
     }
     case 'ResnetGenerator': {

@@ -94,11 +94,9 @@ export function inferSpec(tensors: Shapes, inputSize: [number, number] = [DEFAUL
       return { kind: 'ResnetGenerator', options: { inputNc, outputNc, ngf, nBlocks, useDropout } };
     }
     const nResidualBlocks = checkRun(seed, 'block');
-    const [filters, channels] = conv('model.1.weight');
-    if (filters !== 64) {
-      throw new ArchitectureError(`model.1.weight has ${filters} filters; the seed's GeneratorResNet has 64`, 'model.1.weight');
-    }
-    return { kind: 'GeneratorResNet', options: { inputShape: [channels, h, w], nResidualBlocks } };
+    // The first conv's filters are the width (ngf; 64 in the reference, written only otherwise).
+    const [ngf, channels] = conv('model.1.weight');
+    return { kind: 'GeneratorResNet', options: { inputShape: [channels, h, w], nResidualBlocks, ...(ngf !== 64 ? { ngf } : {}) } };
   }
 
   const d0 = tensors['model.0.weight']?.shape;
@@ -111,7 +109,7 @@ export function inferSpec(tensors: Shapes, inputSize: [number, number] = [DEFAUL
     const [ndf, inputNc] = d0;
     // The seed's ends with ZeroPad2d at 11 and its conv at 12; the original's ends at 2 + 3 nLayers.
     if (last === 12 && !('model.11.weight' in tensors)) {
-      return { kind: 'Discriminator', options: { inputShape: [inputNc, h, w] } };
+      return { kind: 'Discriminator', options: { inputShape: [inputNc, h, w], ...(ndf !== 64 ? { ndf } : {}) } };
     }
     if (last >= 5 && (last - 2) % 3 === 0) {
       return { kind: 'NLayerDiscriminator', options: { inputNc, ndf, nLayers: (last - 2) / 3 } };
