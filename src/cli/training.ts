@@ -12,7 +12,8 @@ import { LossRecorder, formatLosses, moduleSafetensors, pad } from './common.js'
 import { writeFileAtomic } from './files.js';
 import { lossChartSvg, lossCsv } from './loss_chart.js';
 import { formatSeconds, type Progress } from './progress.js';
-import { watchInterrupts, type InterruptSignal } from './signals.js';
+import type { InterruptSignal } from './signals.js';
+import { trainingInterrupts } from './training_thread.js';
 
 export interface TrainRun {
   trainer: CycleGANTrainer;
@@ -67,16 +68,14 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
   const stepTimes: number[] = [];
   const controller = new AbortController();
   let timeLimited = false;
-  const interrupts = watchInterrupts(
-    (signal) => {
-      controller.abort();
-      progress.log(
-        `${signal}: stopping now (a step in progress is abandoned)` +
-          `${run.checkpoint ? '; writing a checkpoint of the last completed step' : ''}. ${signal === 'SIGINT' ? 'Ctrl-C' : 'The signal'} again quits at once without saving`,
-      );
-    },
+  // In the training thread (src/cli/training_thread.ts) the main thread takes the signals, prints
+  // the notice and raises the engine's abort flag, which abandons a running step within a kernel.
+  const interrupts = trainingInterrupts(
+    () => controller.abort(),
+    (signal) => progress.log(interruptNotice(signal, !!run.checkpoint)),
     () => progress.stop(),
   );
+  if (interrupts.flag) trainer.engine.setAbortFlag(interrupts.flag);
   const t0 = performance.now();
   let done = 0;
   let smoothed = 0;
@@ -143,8 +142,17 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
       files: { samples, chart, csv, weights },
     };
   } finally {
+    if (interrupts.flag) trainer.engine.setAbortFlag(null);
     interrupts.dispose();
   }
+}
+
+/** The line printed at the first SIGINT or SIGTERM of a training run. */
+export function interruptNotice(signal: InterruptSignal, checkpoint: boolean): string {
+  return (
+    `${signal}: stopping now (a step in progress is abandoned)` +
+    `${checkpoint ? '; writing a checkpoint of the last completed step' : ''}. ${signal === 'SIGINT' ? 'Ctrl-C' : 'The signal'} again quits at once without saving`
+  );
 }
 
 function lossesAt(r: LossRecorder, i: number): StepLosses {
