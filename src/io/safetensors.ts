@@ -4,7 +4,7 @@
 // header claims is checked against the buffer before a byte of data is read, with the same
 // rules as the reference implementation: offsets tile the data section exactly (no overlap,
 // no hole), and each tensor's byte count is its shape's element count times its dtype size.
-import { DTYPE_SIZE, decodeToFloat32, encodeFloat32, isWeightDType, type WeightDType } from './dtype.js';
+import { DTYPE_SIZE, decodeToFloat32, encodeFloat32Into, isWeightDType, type WeightDType } from './dtype.js';
 import { WeightFormatError } from './errors.js';
 import { emptyTensorMap, safeNumel, type ShapeInspector, type TensorMap, type WeightTensor } from './tensors.js';
 
@@ -167,7 +167,8 @@ export function writeSafetensors(
   }
   if (Object.keys(meta).length) header.__metadata__ = meta;
 
-  const chunks: Uint8Array[] = [];
+  // Laid out first, copied once into the file's buffer below.
+  const chunks: { values: Float32Array; at: number; bytes: number }[] = [];
   let offset = 0;
   for (const [key, t] of Object.entries(tensors)) {
     if (key === '' || key === '__metadata__') fail('tensor key must be non-empty and not __metadata__', key);
@@ -178,10 +179,10 @@ export function writeSafetensors(
     const values = t.data instanceof Float32Array ? t.data : t.data && typeof t.data.length === 'number' ? Float32Array.from(t.data) : null;
     if (!values) fail('data must be a Float32Array or an array of numbers', key);
     if (values!.length !== n) fail(`shape ${JSON.stringify(shape)} needs ${n} values, data has ${values!.length}`, key);
-    const raw = encodeFloat32(values!, dtype);
-    header[key] = { dtype, shape, data_offsets: [offset, offset + raw.length] };
-    chunks.push(raw);
-    offset += raw.length;
+    const bytes = values!.length * DTYPE_SIZE[dtype];
+    header[key] = { dtype, shape, data_offsets: [offset, offset + bytes] };
+    chunks.push({ values: values!, at: offset, bytes });
+    offset += bytes;
   }
 
   // Pad the JSON with spaces so the data starts 8-byte aligned, as the reference writer does.
@@ -197,10 +198,7 @@ export function writeSafetensors(
   view.setUint32(0, headerBytes.length, true);
   view.setUint32(4, Math.floor(headerBytes.length / 2 ** 32), true);
   out.set(headerBytes, 8);
-  let pos = 8 + headerBytes.length;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
+  const base = 8 + headerBytes.length;
+  for (const c of chunks) encodeFloat32Into(c.values, dtype, out.subarray(base + c.at, base + c.at + c.bytes));
   return out;
 }
