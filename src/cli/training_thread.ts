@@ -164,7 +164,7 @@ export async function runInTrainingThread(job: TrainingJob, globals: TrainingThr
       let ended = false;
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'write') (m.fd === 1 ? process.stdout : process.stderr).write(m.text);
-        else if (m.type === 'progress') (progress[m.method] as (...a: unknown[]) => void)(...m.args);
+        else if (m.type === 'progress') (progress[m.method] as (...a: unknown[]) => void).apply(progress, m.args);
         else if (m.type === 'training') {
           if (m.on && !interrupts) {
             // Until training starts (and after it), a signal ends the process at once: nothing to save.
