@@ -20,7 +20,7 @@ import { average, discriminatorLoss, generatorLosses, type StepLosses } from './
 import { resolveOptions, type CycleGANOptions, type ResolvedCycleGANOptions } from './options.js';
 import { ReplayBuffer, RngReplayRandom, type ReplayRandom } from './replay_buffer.js';
 import { sampleGrid, type RgbaImage } from './sample_grid.js';
-import { decodeCheckpoint, encodeCheckpoint, NETWORK_NAMES, readFileBytes, writeFileAtomic, type TrainingState } from './checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, layoutCheckpoint, NETWORK_NAMES, readFileBytes, writeSafetensorsFileAtomic, type TrainingState } from './checkpoint.js';
 import { fitTrainer, type FitHost, type FitOptions, type FitResult, type TrainingDataset } from './fit.js';
 import { applyState, captureState, networkOf, type RunPosition } from './trainer_state.js';
 import { yieldToEventLoop } from '../worker/progress.js';
@@ -423,8 +423,7 @@ export class CycleGANTrainer {
   /** Writes the checkpoint to `path` atomically (Node). A failure leaves an existing file intact. */
   async saveCheckpoint(path: string): Promise<void> {
     if (typeof path !== 'string' || path === '') throw new AttributeError('CycleGANTrainer.saveCheckpoint', 'path', 'a file path', String(path));
-    const bytes = await this.checkpointBytes();
-    await writeFileAtomic(path, bytes);
+    await writeSafetensorsFileAtomic(path, layoutCheckpoint(await this.trainingState()));
   }
 
   /**
