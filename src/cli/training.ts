@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import type { CycleGANTrainer, FitResult, StepLosses, TrainingDataset } from '../cyclegan/trainer.js';
 import { labelSampleGrid } from '../cyclegan/grid_labels.js';
 import { encodePng } from '../data/codec.js';
-import { LossRecorder, formatLosses, moduleSafetensors, pad } from './common.js';
-import { writeFileAtomic } from './files.js';
+import { LossRecorder, formatLosses, pad } from './common.js';
+import { writeFileAtomic, writeSafetensorsAtomic } from './files.js';
+import { layoutWeightsAsync } from '../cyclegan/weights/save.js';
 import { lossChartSvg, lossCsv } from './loss_chart.js';
 import { formatSeconds, type Progress } from './progress.js';
 import type { InterruptSignal } from './signals.js';
@@ -125,11 +126,18 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
     for (let i = 0; i < losses.length; i++) all.push(lossesAt(losses, i));
     const stepNumbers = [...earlier.map((r) => r.step), ...Array.from({ length: losses.length }, (_, i) => stepsBefore + i + 1)];
     const chart = join(out, 'losses.svg');
-    await writeFileAtomic(chart, lossChartSvg(all.series(), { title: `${run.title}: losses over ${all.length} steps` }));
-    await writeFileAtomic(csv, lossCsv(all.series(), stepNumbers));
     const weights = [join(out, 'G_AB.safetensors'), join(out, 'G_BA.safetensors')];
-    await writeFileAtomic(weights[0], await moduleSafetensors(trainer.G_AB, { direction: 'AtoB' }));
-    await writeFileAtomic(weights[1], await moduleSafetensors(trainer.G_BA, { direction: 'BtoA' }));
+    // The four files at once, the generators' streamed from their read-out values (no whole-file
+    // buffer): their writes and flushes overlap, which a stop by a signal waits for.
+    const [ab, ba] = [await layoutWeightsAsync(trainer.G_AB, { metadata: { direction: 'AtoB' } }), await layoutWeightsAsync(trainer.G_BA, { metadata: { direction: 'BtoA' } })];
+    // Every write finishes (or fails) before this returns: none is left running past an error.
+    const written = await Promise.allSettled([
+      writeFileAtomic(chart, lossChartSvg(all.series(), { title: `${run.title}: losses over ${all.length} steps` })),
+      writeFileAtomic(csv, lossCsv(all.series(), stepNumbers)),
+      writeSafetensorsAtomic(weights[0], ab),
+      writeSafetensorsAtomic(weights[1], ba),
+    ]);
+    for (const w of written) if (w.status === 'rejected') throw w.reason;
     return {
       result,
       losses,

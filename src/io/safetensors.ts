@@ -232,7 +232,11 @@ export function writeSafetensors(
   tensors: Record<string, { data: Float32Array | ArrayLike<number>; shape: readonly number[] }>,
   options: WriteSafetensorsOptions = {},
 ): Uint8Array {
-  const layout = layoutSafetensors(tensors, options);
+  return layoutBytes(layoutSafetensors(tensors, options));
+}
+
+/** A laid-out file as one buffer (what writeSafetensors returns). */
+export function layoutBytes(layout: SafetensorsLayout): Uint8Array {
   const out = new Uint8Array(layout.size);
   out.set(layout.header, 0);
   for (const c of layout.chunks) encodeFloat32Into(c.values, layout.dtype, out.subarray(c.at, c.at + c.bytes));

@@ -91,3 +91,21 @@ describe('CycleGANTrainer.saveCheckpoint (streamed)', () => {
     engine.dispose();
   });
 });
+
+describe('the CLI\'s streamed weight files (src/cli/files.ts writeSafetensorsAtomic)', () => {
+  it('writes what moduleSafetensors returns', async () => {
+    const { createEngine } = await import('../../src/index.js');
+    const { GeneratorResNet } = await import('../../src/cyclegan/generator.js');
+    const { moduleSafetensors } = await import('../../src/cli/common.js');
+    const { writeSafetensorsAtomic } = await import('../../src/cli/files.js');
+    const { layoutWeightsAsync } = await import('../../src/cyclegan/weights/save.js');
+    const engine = await createEngine({ backend: 'wasm', seed: 9 });
+    const g = new GeneratorResNet(engine, [3, 32, 32], 1);
+    const path = join(dir, 'G_AB.safetensors');
+    await writeSafetensorsAtomic(path, await layoutWeightsAsync(g, { metadata: { direction: 'AtoB' } }));
+    expect(readFileSync(path).equals(Buffer.from(await moduleSafetensors(g, { direction: 'AtoB' })))).toBe(true);
+    rmSync(path);
+    g.dispose();
+    engine.dispose();
+  });
+});
