@@ -51,6 +51,9 @@ async function writeAllAt(handle: FileHandle, bytes: Uint8Array, position: numbe
   }
 }
 
+// One fsync per file before its rename stays: without it a crash soon after could publish the new
+// name over an empty or partial file on filesystems that do not order data before the rename.
+// fdatasync measured no faster for a 325 MiB checkpoint (about 0.45 s either way).
 async function writeAtomicWith(path: string, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
   const dir = dirname(path);
   let tmp: string | null = null;
