@@ -9,7 +9,7 @@ import type { BackendMemoryInfo, BackendName, DispatchReport, EngineBackend, Sto
 import type { WasmVariant } from './backends/wasm/loader.js';
 import { checkBackendChoice, openBackends, type BackendOptions } from './backends/selection.js';
 import type { KernelAttrs, KernelName } from './kernels/contract.js';
-import { AttributeError, CycleGANError, DTypeError, ShapeError } from './errors.js';
+import { AbortError, AttributeError, CycleGANError, DTypeError, ShapeError } from './errors.js';
 import { formatShape, isValidShape, numel, type Shape } from './shape.js';
 import { Tensor, type GradNode } from './tensor.js';
 import { ScopeStack } from './scopes.js';
@@ -24,6 +24,11 @@ export type { WasmVariant } from './backends/wasm/loader.js';
 export interface EngineOptions extends BackendOptions {
   /** Seed of the engine's random stream (randn, dropout); default 0. */
   seed?: number;
+  /**
+   * A stop flag another thread can raise while this one computes (see Engine.setAbortFlag):
+   * an Int32Array, normally over a SharedArrayBuffer, whose element 0 becomes non-zero.
+   */
+  abortFlag?: Int32Array | null;
 }
 
 export interface MemoryInfo {
@@ -45,7 +50,19 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new AttributeError('createEngine', 'seed', 'an integer in [0, 2^32)', String(seed));
   }
-  return new Engine(await openBackends(choice, options), seed);
+  const abortFlag = checkAbortFlag('createEngine', options.abortFlag ?? null);
+  const backendOptions: EngineOptions = { ...options };
+  delete backendOptions.abortFlag;
+  const engine = new Engine(await openBackends(choice, backendOptions), seed);
+  engine.setAbortFlag(abortFlag);
+  return engine;
+}
+
+function checkAbortFlag(where: string, flag: Int32Array | null): Int32Array | null {
+  if (flag !== null && !(flag instanceof Int32Array && flag.length >= 1)) {
+    throw new AttributeError(where, 'abortFlag', 'an Int32Array of at least one element (over a SharedArrayBuffer to be raised from another thread), or null', String(flag));
+  }
+  return flag;
 }
 
 export class Engine {
@@ -55,6 +72,10 @@ export class Engine {
   private rngCounter = 0;
   private trainingForwardDepth = 0;
   private disposed = false;
+  private abortFlag: Int32Array | null = null;
+  /** Open _abortable() calls, and the op named by the innermost (the AbortError's). */
+  private abortableDepth = 0;
+  private abortableOp = '';
 
   /** @internal use createEngine() */
   constructor(
@@ -257,6 +278,55 @@ export class Engine {
     return this.trainingForwardDepth > 0 || this.needsGrad(...inputs);
   }
 
+  // ------------------------------------------------------------------ stopping from another thread
+
+  /**
+   * Sets (or with null clears) the flag that stops long work from another thread: while an
+   * abandonable phase runs (a trainer step's generator pass, a sample grid during fit), every
+   * kernel first reads element 0 with Atomics.load, and a non-zero value abandons the phase with
+   * an AbortError; the trainer then leaves its state as it was before the step. A thread that
+   * computes cannot see an AbortSignal or a message until it yields; it sees this at the next
+   * kernel. The engine never clears the flag itself.
+   */
+  setAbortFlag(flag: Int32Array | null): void {
+    this.abortFlag = checkAbortFlag('Engine.setAbortFlag', flag);
+  }
+
+  /** Whether the abort flag is set and raised (element 0 non-zero). */
+  get abortRequested(): boolean {
+    return this.abortFlag !== null && Atomics.load(this.abortFlag, 0) !== 0;
+  }
+
+  /**
+   * Runs fn as a phase the abort flag may abandon: a raised flag throws AbortError(op) before
+   * the next kernel. fn must leave nothing behind when it throws (run it inside tidy(), and
+   * change no state that outlives it: optimizer steps come after). @internal
+   */
+  _abortable<T>(op: string, fn: () => T): T {
+    const outerOp = this.abortableOp;
+    this.abortableDepth++;
+    this.abortableOp = op;
+    try {
+      return fn();
+    } finally {
+      this.abortableDepth--;
+      this.abortableOp = outerOp;
+    }
+  }
+
+  /** _abortable() for an asynchronous phase (its awaits run other work with the check on). @internal */
+  async _abortableAsync<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    const outerOp = this.abortableOp;
+    this.abortableDepth++;
+    this.abortableOp = op;
+    try {
+      return await fn();
+    } finally {
+      this.abortableDepth--;
+      this.abortableOp = outerOp;
+    }
+  }
+
   // ------------------------------------------------------------------ statistics
 
   memory(): MemoryInfo {
@@ -320,6 +390,8 @@ export class Engine {
     attrs: KernelAttrs[K],
   ): Tensor[] {
     this.assertAlive();
+    // One atomic read per kernel, only inside an abandonable phase (see setAbortFlag).
+    if (this.abortableDepth > 0 && this.abortFlag !== null && Atomics.load(this.abortFlag, 0) !== 0) throw new AbortError(this.abortableOp);
     this.backends.ready(kernel);
     const ins = inputs.map((t, i) => {
       if (t === null) return null;

@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import type { CycleGANTrainer, FitResult, StepLosses, TrainingDataset } from '../cyclegan/trainer.js';
 import { labelSampleGrid } from '../cyclegan/grid_labels.js';
 import { encodePng } from '../data/codec.js';
-import { LossRecorder, formatLosses, moduleSafetensors, pad } from './common.js';
-import { writeFileAtomic } from './files.js';
+import { LossRecorder, formatLosses, pad } from './common.js';
+import { writeFileAtomic, writeSafetensorsAtomic } from './files.js';
+import { layoutWeightsAsync } from '../cyclegan/weights/save.js';
 import { lossChartSvg, lossCsv } from './loss_chart.js';
 import { formatSeconds, type Progress } from './progress.js';
-import { watchInterrupts, type InterruptSignal } from './signals.js';
+import type { InterruptSignal } from './signals.js';
+import { trainingInterrupts } from './training_thread.js';
 
 export interface TrainRun {
   trainer: CycleGANTrainer;
@@ -67,16 +69,14 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
   const stepTimes: number[] = [];
   const controller = new AbortController();
   let timeLimited = false;
-  const interrupts = watchInterrupts(
-    (signal) => {
-      controller.abort();
-      progress.log(
-        `${signal}: stopping now (a step in progress is abandoned)` +
-          `${run.checkpoint ? '; writing a checkpoint of the last completed step' : ''}. ${signal === 'SIGINT' ? 'Ctrl-C' : 'The signal'} again quits at once without saving`,
-      );
-    },
+  // In the training thread (src/cli/training_thread.ts) the main thread takes the signals, prints
+  // the notice and raises the engine's abort flag, which abandons a running step within a kernel.
+  const interrupts = trainingInterrupts(
+    () => controller.abort(),
+    (signal) => progress.log(interruptNotice(signal, !!run.checkpoint)),
     () => progress.stop(),
   );
+  if (interrupts.flag) trainer.engine.setAbortFlag(interrupts.flag);
   const t0 = performance.now();
   let done = 0;
   let smoothed = 0;
@@ -126,11 +126,18 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
     for (let i = 0; i < losses.length; i++) all.push(lossesAt(losses, i));
     const stepNumbers = [...earlier.map((r) => r.step), ...Array.from({ length: losses.length }, (_, i) => stepsBefore + i + 1)];
     const chart = join(out, 'losses.svg');
-    await writeFileAtomic(chart, lossChartSvg(all.series(), { title: `${run.title}: losses over ${all.length} steps` }));
-    await writeFileAtomic(csv, lossCsv(all.series(), stepNumbers));
     const weights = [join(out, 'G_AB.safetensors'), join(out, 'G_BA.safetensors')];
-    await writeFileAtomic(weights[0], await moduleSafetensors(trainer.G_AB, { direction: 'AtoB' }));
-    await writeFileAtomic(weights[1], await moduleSafetensors(trainer.G_BA, { direction: 'BtoA' }));
+    // The four files at once, the generators' streamed from their read-out values (no whole-file
+    // buffer): their writes and flushes overlap, which a stop by a signal waits for.
+    const [ab, ba] = [await layoutWeightsAsync(trainer.G_AB, { metadata: { direction: 'AtoB' } }), await layoutWeightsAsync(trainer.G_BA, { metadata: { direction: 'BtoA' } })];
+    // Every write finishes (or fails) before this returns: none is left running past an error.
+    const written = await Promise.allSettled([
+      writeFileAtomic(chart, lossChartSvg(all.series(), { title: `${run.title}: losses over ${all.length} steps` })),
+      writeFileAtomic(csv, lossCsv(all.series(), stepNumbers)),
+      writeSafetensorsAtomic(weights[0], ab),
+      writeSafetensorsAtomic(weights[1], ba),
+    ]);
+    for (const w of written) if (w.status === 'rejected') throw w.reason;
     return {
       result,
       losses,
@@ -143,8 +150,17 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
       files: { samples, chart, csv, weights },
     };
   } finally {
+    if (interrupts.flag) trainer.engine.setAbortFlag(null);
     interrupts.dispose();
   }
+}
+
+/** The line printed at the first SIGINT or SIGTERM of a training run. */
+export function interruptNotice(signal: InterruptSignal, checkpoint: boolean): string {
+  return (
+    `${signal}: stopping now (a step in progress is abandoned)` +
+    `${checkpoint ? '; writing a checkpoint of the last completed step' : ''}. ${signal === 'SIGINT' ? 'Ctrl-C' : 'The signal'} again quits at once without saving`
+  );
 }
 
 function lossesAt(r: LossRecorder, i: number): StepLosses {

@@ -10,7 +10,7 @@
 // as it was. Node's fs is imported lazily (computed specifier) so browser bundles never pull it
 // in; browsers use the byte-level encode/decode.
 import { CycleGANError } from '../errors.js';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { chunkBytes, layoutSafetensors, readSafetensors, writeSafetensors, type SafetensorsLayout } from '../io/safetensors.js';
 import { readRegularFile } from '../io/read_file.js';
 import type { RngState } from '../random/rng.js';
 import type { AdamStateDict } from '../optim/adam.js';
@@ -70,6 +70,17 @@ interface Meta {
 
 /** Serialises a training state as safetensors bytes. */
 export function encodeCheckpoint(state: TrainingState): Uint8Array {
+  const { tensors, metadata } = checkpointContents(state);
+  return writeSafetensors(tensors, { metadata });
+}
+
+/** A training state laid out as safetensors, its tensors not copied (writeCheckpointFile streams them). */
+export function layoutCheckpoint(state: TrainingState): SafetensorsLayout {
+  const { tensors, metadata } = checkpointContents(state);
+  return layoutSafetensors(tensors, { metadata });
+}
+
+function checkpointContents(state: TrainingState): { tensors: Record<string, PlainTensor>; metadata: Record<string, string> } {
   const tensors: Record<string, PlainTensor> = Object.create(null);
   for (const net of NETWORK_NAMES) {
     for (const [k, t] of Object.entries(state.networks[net])) tensors[`${net}.${k}`] = t;
@@ -112,14 +123,15 @@ export function encodeCheckpoint(state: TrainingState): Uint8Array {
     rng: state.rng,
     buffers,
   };
-  return writeSafetensors(tensors, {
+  return {
+    tensors,
     metadata: {
       format: CHECKPOINT_FORMAT,
       version: String(CHECKPOINT_VERSION),
       architecture: describeArchitecture(state.options),
       checkpoint: JSON.stringify(meta),
     },
-  });
+  };
 }
 
 function shapeOfParam(state: TrainingState, prefixed: string): number[] {
@@ -252,8 +264,15 @@ export function architectureDifferences(
 
 // ------------------------------------------------------------------------------- files (Node)
 
+interface FileHandleLike {
+  writeFile(b: Uint8Array): Promise<void>;
+  write(b: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
 interface NodeFs {
-  open(path: string, flags: string): Promise<{ writeFile(b: Uint8Array): Promise<void>; sync(): Promise<void>; close(): Promise<void> }>;
+  open(path: string, flags: string): Promise<FileHandleLike>;
   rename(from: string, to: string): Promise<void>;
   rm(path: string, options: { force: boolean }): Promise<void>;
 }
@@ -273,6 +292,38 @@ async function nodeFs(what: string): Promise<NodeFs> {
  * at `path` is left untouched.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  await writeAtomicWith(path, (fh) => fh.writeFile(bytes));
+}
+
+/**
+ * Writes a laid-out safetensors file to `path` atomically, streaming it: the header, then each
+ * tensor's bytes from its own values with a positional write (no buffer of the whole file, which
+ * for a 256x256 checkpoint meant allocating and filling 325 MiB before the first byte was
+ * written). The file is byte for byte what writeSafetensors would return.
+ */
+export async function writeSafetensorsFileAtomic(path: string, layout: SafetensorsLayout): Promise<void> {
+  await writeAtomicWith(path, async (fh) => {
+    await writeAllAt(fh, layout.header, 0);
+    for (const c of layout.chunks) await writeAllAt(fh, chunkBytes(layout, c), c.at);
+  });
+}
+
+async function writeAllAt(fh: FileHandleLike, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+    if (bytesWritten <= 0) throw new Error(`short write at byte ${position + done}`);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * The atomic write: `fill` writes into a temporary file in the same directory, created
+ * exclusively; it is flushed to disk (fsync, so the rename never publishes a file whose data a
+ * crash could still lose) and renamed over `path`. On any failure the temporary file is removed
+ * and an existing file at `path` is left untouched.
+ */
+async function writeAtomicWith(path: string, fill: (fh: FileHandleLike) => Promise<void>): Promise<void> {
   const fs = await nodeFs('saveCheckpoint');
   // Created exclusively ('wx') under an unpredictable name: a planted file or link is never reused.
   const random = [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -285,7 +336,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     const fh = await fs.open(tmp, 'wx');
     created = true;
     try {
-      await fh.writeFile(bytes);
+      await fill(fh);
       await fh.sync();
     } finally {
       await fh.close();

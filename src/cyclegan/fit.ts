@@ -160,7 +160,8 @@ export async function fitTrainer(trainer: FitHost, dataset: TrainingDataset, opt
       // Ops are synchronous and awaits resolve as microtasks: without a macrotask turn here, a
       // signal handler, a timer or a worker's cancel message would only run after fit returns.
       await yieldToEventLoop();
-      if (signal?.aborted) return stop();
+      // The engine's abort flag (Engine.setAbortFlag) stops fit as the signal does.
+      if (signal?.aborted || trainer.engine.abortRequested) return stop();
       const t0 = now();
       const start = trainer.batch() * o.batchSize;
       const indices = order.slice(start, Math.min(n, start + o.batchSize));
@@ -210,7 +211,15 @@ export async function fitTrainer(trainer: FitHost, dataset: TrainingDataset, opt
           // are still drawn so that the sample stream of a resumed run stays the same.
           await drawSample(trainer, from, sampleCount);
         } else {
-          const grid = await sampleFrom(trainer, from, sampleCount);
+          let grid: RgbaImage;
+          try {
+            // A grid's networks' pass can take seconds (256x256): the engine's abort flag may
+            // abandon it. Its images were drawn first, so the sample stream stays as when skipped.
+            grid = await trainer.engine._abortableAsync('CycleGANTrainer.fit', () => sampleFrom(trainer, from, sampleCount));
+          } catch (e) {
+            if (!(e instanceof AbortError)) throw e;
+            return stop();
+          }
           await onSample(grid, { epoch, batch, batchesDone });
         }
       }

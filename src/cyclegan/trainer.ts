@@ -20,7 +20,7 @@ import { average, discriminatorLoss, generatorLosses, type StepLosses } from './
 import { resolveOptions, type CycleGANOptions, type ResolvedCycleGANOptions } from './options.js';
 import { ReplayBuffer, RngReplayRandom, type ReplayRandom } from './replay_buffer.js';
 import { sampleGrid, type RgbaImage } from './sample_grid.js';
-import { decodeCheckpoint, encodeCheckpoint, NETWORK_NAMES, readFileBytes, writeFileAtomic, type TrainingState } from './checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, layoutCheckpoint, NETWORK_NAMES, readFileBytes, writeSafetensorsFileAtomic, type TrainingState } from './checkpoint.js';
 import { fitTrainer, type FitHost, type FitOptions, type FitResult, type TrainingDataset } from './fit.js';
 import { applyState, captureState, networkOf, type RunPosition } from './trainer_state.js';
 import { yieldToEventLoop } from '../event_loop.js';
@@ -37,7 +37,8 @@ export interface StepOptions {
    * Checked before the step and again after the generators' forward and backward pass (the
    * event loop runs there first, so a signal handler or a worker's cancel message is seen):
    * when aborted, the step is abandoned before it changes any state and rejects with an
-   * AbortError.
+   * AbortError. The engine's abort flag (Engine.setAbortFlag), which another thread raises, is
+   * also checked before every kernel of that pass, so a step is abandoned within one kernel.
    */
   signal?: AbortSignal;
 }
@@ -205,16 +206,28 @@ export class CycleGANTrainer {
       this.D_A.setRequiresGrad(false);
       this.D_B.setRequiresGrad(false);
       try {
-        g = e.tidy(() => {
-          const valid = e.ones(targetShape);
-          const l = generatorLosses(nets, realA, realB, valid, o.lambdaCyc, o.lambdaId);
-          l.lossG.backward();
-          const losses = concat([l.lossG, l.lossGAN, l.lossCycle, l.lossIdentity].map((t) => t.detach().reshape([1])));
-          return { fakeA: l.fakeA.detach(), fakeB: l.fakeB.detach(), losses };
-        });
+        // The engine's abort flag (Engine.setAbortFlag, raised by another thread) may abandon
+        // this pass between two kernels: tidy() frees what it made, and the gradients it
+        // accumulated are dropped below; nothing else has changed yet.
+        g = e._abortable('CycleGANTrainer.step', () =>
+          e.tidy(() => {
+            const valid = e.ones(targetShape);
+            const l = generatorLosses(nets, realA, realB, valid, o.lambdaCyc, o.lambdaId);
+            l.lossG.backward();
+            const losses = concat([l.lossG, l.lossGAN, l.lossCycle, l.lossIdentity].map((t) => t.detach().reshape([1])));
+            return { fakeA: l.fakeA.detach(), fakeB: l.fakeB.detach(), losses };
+          }),
+        );
+      } catch (err) {
+        if (err instanceof AbortError) this.optimizerG.zeroGrad();
+        throw err;
       } finally {
         this.D_A.setRequiresGrad(true);
         this.D_B.setRequiresGrad(true);
+      }
+      if (e.abortRequested) {
+        this.optimizerG.zeroGrad();
+        throw new AbortError('CycleGANTrainer.step');
       }
       if (signal) {
         // The generators' pass is most of a step's time and nothing has been updated yet: the
@@ -371,7 +384,14 @@ export class CycleGANTrainer {
       throw new ShapeError('CycleGANTrainer.sampleImages', 'realB', formatShape(realA.shape), formatShape(realB.shape));
     }
     const fakeB = await this.translate(realA, 'AtoB');
-    const fakeA = await this.translate(realB, 'BtoA');
+    let fakeA: Tensor;
+    try {
+      fakeA = await this.translate(realB, 'BtoA');
+    } catch (err) {
+      // Abandoned by the engine's abort flag (fit's grid), or failed: nothing is left behind.
+      fakeB.dispose();
+      throw err;
+    }
     try {
       return sampleGrid({
         realA: await realA.data(),
@@ -403,8 +423,7 @@ export class CycleGANTrainer {
   /** Writes the checkpoint to `path` atomically (Node). A failure leaves an existing file intact. */
   async saveCheckpoint(path: string): Promise<void> {
     if (typeof path !== 'string' || path === '') throw new AttributeError('CycleGANTrainer.saveCheckpoint', 'path', 'a file path', String(path));
-    const bytes = await this.checkpointBytes();
-    await writeFileAtomic(path, bytes);
+    await writeSafetensorsFileAtomic(path, layoutCheckpoint(await this.trainingState()));
   }
 
   /**

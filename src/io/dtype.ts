@@ -133,11 +133,29 @@ export function floatToHalf(x: number): number {
   return sign | half;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Float32 values -> little-endian bytes of `dtype` (F32, F16 or BF16). */
 export function encodeFloat32(values: Float32Array, dtype: 'F32' | 'F16' | 'BF16'): Uint8Array {
+  const out = new Uint8Array(values.length * DTYPE_SIZE[dtype]);
+  encodeFloat32Into(values, dtype, out);
+  return out;
+}
+
+/**
+ * encodeFloat32 into `out` (exactly values.length x the dtype's size bytes, any offset): a
+ * writer that lays many tensors into one buffer copies each once.
+ */
+export function encodeFloat32Into(values: Float32Array, dtype: 'F32' | 'F16' | 'BF16', out: Uint8Array): void {
   const n = values.length;
-  const out = new Uint8Array(n * DTYPE_SIZE[dtype]);
-  const view = new DataView(out.buffer);
+  // Float32Array bytes are already little-endian F32 on a little-endian host (every one this
+  // runs on in practice): one copy instead of a DataView call per value, which took over a
+  // second for a 256x256 training checkpoint (324 MiB), much of a Ctrl-C's stop time.
+  if (dtype === 'F32' && LITTLE_ENDIAN) {
+    out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    return;
+  }
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   if (dtype === 'F32') {
     for (let i = 0; i < n; i++) view.setFloat32(i * 4, values[i], true);
   } else if (dtype === 'F16') {
@@ -151,5 +169,4 @@ export function encodeFloat32(values: Float32Array, dtype: 'F32' | 'F16' | 'BF16
       view.setUint16(i * 2, r & 0xffff, true);
     }
   }
-  return out;
 }

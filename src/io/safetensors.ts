@@ -4,7 +4,7 @@
 // header claims is checked against the buffer before a byte of data is read, with the same
 // rules as the reference implementation: offsets tile the data section exactly (no overlap,
 // no hole), and each tensor's byte count is its shape's element count times its dtype size.
-import { DTYPE_SIZE, decodeToFloat32, encodeFloat32, isWeightDType, type WeightDType } from './dtype.js';
+import { DTYPE_SIZE, decodeToFloat32, encodeFloat32Into, isWeightDType, type WeightDType } from './dtype.js';
 import { WeightFormatError } from './errors.js';
 import { emptyTensorMap, safeNumel, type ShapeInspector, type TensorMap, type WeightTensor } from './tensors.js';
 
@@ -150,11 +150,22 @@ export interface WriteSafetensorsOptions {
   dtype?: 'F32' | 'F16' | 'BF16';
 }
 
-/** Serialises a tensor map (in its key order) as safetensors bytes. */
-export function writeSafetensors(
+/** A file laid out but not yet written: its header (length prefix included) and where each tensor's bytes go. */
+export interface SafetensorsLayout {
+  /** The 8-byte header length, then the JSON header padded to 8 bytes. */
+  header: Uint8Array;
+  /** Each tensor's values and the file offset and byte count of its data. */
+  chunks: { values: Float32Array; at: number; bytes: number }[];
+  dtype: 'F32' | 'F16' | 'BF16';
+  /** The whole file's size. */
+  size: number;
+}
+
+/** Checks a tensor map and lays it out as safetensors (in its key order), copying no tensor data. */
+export function layoutSafetensors(
   tensors: Record<string, { data: Float32Array | ArrayLike<number>; shape: readonly number[] }>,
   { metadata = {}, dtype = 'F32' }: WriteSafetensorsOptions = {},
-): Uint8Array {
+): SafetensorsLayout {
   const fail = (detail: string, key?: string): never => {
     throw new WeightFormatError('safetensors', detail, { key });
   };
@@ -167,7 +178,7 @@ export function writeSafetensors(
   }
   if (Object.keys(meta).length) header.__metadata__ = meta;
 
-  const chunks: Uint8Array[] = [];
+  const chunks: SafetensorsLayout['chunks'] = [];
   let offset = 0;
   for (const [key, t] of Object.entries(tensors)) {
     if (key === '' || key === '__metadata__') fail('tensor key must be non-empty and not __metadata__', key);
@@ -178,10 +189,10 @@ export function writeSafetensors(
     const values = t.data instanceof Float32Array ? t.data : t.data && typeof t.data.length === 'number' ? Float32Array.from(t.data) : null;
     if (!values) fail('data must be a Float32Array or an array of numbers', key);
     if (values!.length !== n) fail(`shape ${JSON.stringify(shape)} needs ${n} values, data has ${values!.length}`, key);
-    const raw = encodeFloat32(values!, dtype);
-    header[key] = { dtype, shape, data_offsets: [offset, offset + raw.length] };
-    chunks.push(raw);
-    offset += raw.length;
+    const bytes = values!.length * DTYPE_SIZE[dtype];
+    header[key] = { dtype, shape, data_offsets: [offset, offset + bytes] };
+    chunks.push({ values: values!, at: offset, bytes });
+    offset += bytes;
   }
 
   // Pad the JSON with spaces so the data starts 8-byte aligned, as the reference writer does.
@@ -192,15 +203,42 @@ export function writeSafetensors(
     json += ' '.repeat(padded - headerBytes.length);
     headerBytes = new TextEncoder().encode(json);
   }
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  const view = new DataView(out.buffer);
+  const head = new Uint8Array(8 + headerBytes.length);
+  const view = new DataView(head.buffer);
   view.setUint32(0, headerBytes.length, true);
   view.setUint32(4, Math.floor(headerBytes.length / 2 ** 32), true);
-  out.set(headerBytes, 8);
-  let pos = 8 + headerBytes.length;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
+  head.set(headerBytes, 8);
+  const base = head.length;
+  for (const c of chunks) c.at += base;
+  return { header: head, chunks, dtype, size: base + offset };
+}
+
+/**
+ * The bytes of a laid-out tensor: for F32 on a little-endian host a view of its own values (no
+ * copy: a file writer hands it straight to the write), otherwise a fresh encoded buffer.
+ */
+export function chunkBytes(layout: SafetensorsLayout, chunk: SafetensorsLayout['chunks'][number]): Uint8Array {
+  const { values } = chunk;
+  if (layout.dtype === 'F32' && LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const out = new Uint8Array(chunk.bytes);
+  encodeFloat32Into(values, layout.dtype, out);
+  return out;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Serialises a tensor map (in its key order) as safetensors bytes. */
+export function writeSafetensors(
+  tensors: Record<string, { data: Float32Array | ArrayLike<number>; shape: readonly number[] }>,
+  options: WriteSafetensorsOptions = {},
+): Uint8Array {
+  return layoutBytes(layoutSafetensors(tensors, options));
+}
+
+/** A laid-out file as one buffer (what writeSafetensors returns). */
+export function layoutBytes(layout: SafetensorsLayout): Uint8Array {
+  const out = new Uint8Array(layout.size);
+  out.set(layout.header, 0);
+  for (const c of layout.chunks) encodeFloat32Into(c.values, layout.dtype, out.subarray(c.at, c.at + c.bytes));
   return out;
 }

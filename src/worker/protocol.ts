@@ -100,6 +100,13 @@ export interface WireFitOptions {
   cancelId: number;
   /** The client's signal was already aborted when fit was called. */
   aborted: boolean;
+  /**
+   * An Int32Array(1)'s buffer that the client raises when its signal aborts, before sending the
+   * cancel: the worker's engine reads it before every kernel of a step's abandonable phase
+   * (Engine.setAbortFlag), so the running step stops within a kernel instead of at its end.
+   * Absent where SharedArrayBuffer is unavailable (a page that is not cross-origin isolated).
+   */
+  abortFlag?: SharedArrayBuffer;
   /** A file path the worker writes checkpoints to (Node), when the callback is not used. */
   checkpointPath?: string;
   sampleDataset?: DatasetDescription;

@@ -100,7 +100,12 @@ export class RemoteTrainer {
   async fit(dataset: DatasetInput, options: WorkerFitOptions = {}): Promise<FitResult> {
     const { onProgress, signal, checkpoint, onSample, sampleDataset, sampleCount, progressIntervalMs } = options;
     const cancelId = nextCancelId++;
+    const flag = sharedAbortFlag();
+    if (flag && signal?.aborted) Atomics.store(flag, 0, 1);
     const onAbort = (): void => {
+      // Seen by the worker's engine before its next kernel, even in the middle of a step that
+      // does not yield to read the cancel message.
+      if (flag) Atomics.store(flag, 0, 1);
       // Fire and forget: if the worker is gone, fit itself rejects with the reason.
       this.connection.call('trainer.cancel', (api) => api.cancel(cancelId)).catch(() => {});
     };
@@ -112,6 +117,7 @@ export class RemoteTrainer {
         const wire: WireFitOptions = {
           cancelId,
           aborted: signal?.aborted ?? false,
+          abortFlag: flag ? (flag.buffer as SharedArrayBuffer) : undefined,
           checkpointPath: typeof checkpoint === 'string' ? checkpoint : undefined,
           sampleDataset: sampleDataset ? await encodeDataset(sampleDataset, list, 'CycleGANTrainer.fit', 'sampleDataset') : undefined,
           sampleCount,
@@ -213,4 +219,11 @@ export class RemoteTrainer {
     this.state = { epoch: info.epoch, batch: info.batch, steps: info.steps, lr: info.lr };
     return { ...this.state };
   }
+}
+
+/** An abort flag to share with the worker, where SharedArrayBuffer can be sent (not on a page that is not cross-origin isolated). */
+function sharedAbortFlag(): Int32Array | null {
+  if (typeof SharedArrayBuffer !== 'function') return null;
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return null;
+  return new Int32Array(new SharedArrayBuffer(4));
 }

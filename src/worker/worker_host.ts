@@ -154,8 +154,17 @@ export class WorkerHost implements WorkerApi, WorkerTestHooks {
     this.cancels.set(options.cancelId, controller);
     if (options.aborted) controller.abort();
     let marked = false;
+    let flagged: Engine | null = null;
     try {
       const trainer = this.idleTrainer(id, 'fit');
+      // The client's abort flag stops a step within a kernel. An engine holds one flag, which
+      // cannot tell two trainers apart: while fits of two trainers of this worker run, both
+      // keep to the cancel message (seen between steps).
+      if (this.fitting.size > 0) this.requireEngine().setAbortFlag(null);
+      else if (options.abortFlag) {
+        flagged = this.requireEngine();
+        flagged.setAbortFlag(new Int32Array(options.abortFlag));
+      }
       this.fitting.add(id);
       marked = true;
       const data = await buildDataset(dataset, 'CycleGANTrainer.fit', 'dataset');
@@ -185,6 +194,7 @@ export class WorkerHost implements WorkerApi, WorkerTestHooks {
         sampleCount: options.sampleCount,
       });
     } finally {
+      if (flagged && !flagged.isDisposed) flagged.setAbortFlag(null);
       if (marked) this.fitting.delete(id);
       this.cancels.delete(options.cancelId);
       // Closes the callbacks' message ports, which would otherwise keep both threads alive.

@@ -1,6 +1,7 @@
 // `train` and `demo` stopped by a signal: Ctrl-C (SIGINT) after the first step abandons the
-// running step, writes a checkpoint of the last completed one (and losses.csv) into a new nested
-// output folder within 2 s, says how to resume, and exits 130; `--resume` then continues exactly
+// running step (within a kernel: training runs in a worker thread and the main thread raises
+// the engine's abort flag), writes a checkpoint of the last completed one (and losses.csv) into
+// a new nested output folder within 2 s, says how to resume, and exits 130; `--resume` then continues exactly
 // as a run that was never interrupted (losses.csv rows compared as text, appended to the earlier
 // ones); a second SIGINT quits at once. SIGTERM exits 143. The first step prints its time and the run's ETA, with a hint naming
 // faster settings when the run would take hours.
@@ -77,17 +78,35 @@ describe.skipIf(!haveCli)(`train and demo stopped by a signal (${CLI})`, () => {
     expect(csvRows(readFileSync(join(fresh, 'losses.csv'), 'utf8'))).toEqual(want.slice(state.steps));
   });
 
-  it('SIGINT during the first step (a step of seconds): the step is abandoned, a checkpoint of step 0, exit 130', async () => {
-    // The first step starts from the dataset's file reads (an I/O callback): its mid-step check
-    // once missed the signal, which was seen only after the step had completed.
+  it('SIGINT in the middle of a long generator pass: the step is abandoned within a kernel, a checkpoint of step 0, exit 130; --resume continues exactly', async () => {
+    // 128x128 with 3 residual blocks: a generator pass of several seconds (a first step of about
+    // 5 s on a fast idle core, near 20 s on a loaded 2-core machine). Training runs in a worker
+    // thread (src/cli/training_thread.ts) whose engine reads the abort flag before every kernel
+    // of the pass, so the stop does not wait for the pass to end. One image: one step per run.
+    const data1 = makeDataset(join(tmp, 'data1'), 1, 5);
+    const flags = ['--data', data1, '--img-height', '128', '--img-width', '128', '--n-residual-blocks', '3', '--n-epochs', '1', '--decay-epoch', '0', '--seed', '5', '--backend', 'wasm'];
+    const reference = await cli(['train', ...flags, '--out', join(tmp, 'long-reference')]);
+    expect(reference.code, reference.stderr).toBe(0);
+    const want = csvRows(readFileSync(join(tmp, 'long-reference', 'losses.csv'), 'utf8'));
+    expect(want).toHaveLength(1);
+    const stepSeconds = Number(/first step took (\d+\.\d+) s/.exec(reference.stdout)?.[1]);
+
+    // 1.5 s after training starts: inside the first step's generator pass.
     const out = join(tmp, 'midstep');
-    const args = ['train', '--data', data, '--img-height', '128', '--img-width', '128', '--n-residual-blocks', '1', '--backend', 'wasm', '--out', out];
-    const r = await cli(args, { when: /^train: .*layout/m, signal: 'SIGINT', delayMs: 300 });
-    console.log(`train: exit ${r.code} ${r.afterSignal?.toFixed(2)} s after SIGINT in the middle of the first step`);
+    const r = await cli(['train', ...flags, '--out', out], { when: /^train: .*layout/m, signal: 'SIGINT', delayMs: 1500 });
+    console.log(`train 128x128, 3 blocks: exit ${r.code} ${r.afterSignal?.toFixed(2)} s after a SIGINT 1.5 s into a step that took ${stepSeconds} s uninterrupted`);
     expect(r.code, r.stderr).toBe(130);
+    expect(r.afterSignal!).toBeLessThanOrEqual(STOP_SECONDS);
     expect(r.stdout).toMatch(/stopped by SIGINT at epoch 0, batch 0 \(step 0\)/);
     expect(r.stdout).toContain('the step running at the signal was abandoned');
-    expect(decodeCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoint.safetensors'))), out).steps).toBe(0);
+    const checkpoint = join(out, 'checkpoint.safetensors');
+    expect(decodeCheckpoint(new Uint8Array(readFileSync(checkpoint)), checkpoint).steps).toBe(0);
+
+    // The abandoned step changed nothing (weights, moments, replay buffers, the data's random
+    // crops and flips): the resumed run's step is the uninterrupted run's, to the printed digit.
+    const resumed = await cli(['train', ...flags, '--resume', checkpoint, '--out', out]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(csvRows(readFileSync(join(out, 'losses.csv'), 'utf8'))).toEqual(want);
   });
 
   it('a second SIGINT while the checkpoint is written quits at once, leaving no checkpoint behind', async () => {

@@ -18,11 +18,17 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       const fh = await fs.open(...args);
       if (!faults.write) return fh;
       faults.write = false;
-      // Half the bytes reach the disk, then the device is full.
+      // Half the bytes reach the disk, then the device is full (a whole-buffer write), or the
+      // header and the first tensor do (the streamed writer's positional writes).
+      let writes = 0;
       return Object.assign(Object.create(fh), {
         writeFile: async (data: Uint8Array) => {
           await fh.writeFile(data.subarray(0, data.length >> 1));
           throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        },
+        write: async (data: Uint8Array, offset: number, length: number, position: number) => {
+          if (++writes > 2) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+          return fh.write(data, offset, length, position);
         },
         sync: () => fh.sync(),
         close: () => fh.close(),

@@ -1,6 +1,7 @@
 // fit() in a worker: progress arrives through a comlink proxy, throttled in the worker (counted
-// against the steps taken and timed); an AbortSignal stops fit at a step boundary, leaving a
-// trainer that translates, checkpoints, and goes on training from where it stopped.
+// against the steps taken and timed); an AbortSignal stops fit at a step boundary, or within a
+// kernel through the abort flag the client shares with the worker, leaving a trainer that
+// translates, checkpoints, and goes on training from where it stopped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, type CycleGANWorker, type FitProgress } from '../../src/index.js';
 import { throttleProgress } from '../../src/worker/progress.js';
@@ -119,6 +120,41 @@ describe('fit in a worker', () => {
     expect(result.status).toBe('aborted');
     expect(result.steps).toBeLessThan(200);
     expect(await trainer.info()).toMatchObject({ steps: result.steps });
+    await trainer.dispose();
+  });
+
+  it('abandons a running step within a kernel: the abort raises a flag the worker engine reads', async () => {
+    // 64x64 with 3 blocks: steps of a second or more. One step first, to know how long one takes.
+    const options = { ...SMALL, imgHeight: 64, imgWidth: 64, nResidualBlocks: 3, nEpochs: 1000, decayEpoch: 500 };
+    const dataset = { kind: 'builtin', seed: 8, imgHeight: 64, size: 1 } as const;
+    const timing = await worker.createTrainer({ ...options, nEpochs: 1, decayEpoch: 0 });
+    const steps: number[] = [];
+    await timing.fit(dataset, { progressIntervalMs: 0, onProgress: (p) => void steps.push(p.stepSeconds) });
+    await timing.dispose();
+    const stepSeconds = steps[0];
+
+    // Aborted 5% into a step: a cancel message alone is seen only after the generators' pass,
+    // most of the step; the flag stops it at the next kernel.
+    const trainer = await worker.createTrainer(options);
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const result = await trainer.fit(dataset, {
+      signal: controller.signal,
+      progressIntervalMs: 0,
+      onProgress: (p) => {
+        if (p.batchesDone === 1) {
+          setTimeout(() => {
+            abortedAt = performance.now();
+            controller.abort();
+          }, stepSeconds * 50);
+        }
+      },
+    });
+    const latency = (performance.now() - abortedAt) / 1000;
+    console.log(`worker fit: resolved ${latency.toFixed(3)} s after abort() in a step of ${stepSeconds.toFixed(2)} s`);
+    expect(result).toMatchObject({ status: 'aborted', steps: 1, stepAbandoned: true });
+    expect(latency).toBeLessThan(stepSeconds * 0.3);
+    expect(await trainer.info()).toMatchObject({ steps: 1 });
     await trainer.dispose();
   });
 

@@ -37,8 +37,9 @@ import { formatMeasure, measureTranslation, shapeKeeping, styleStats, type Trans
 import type { BackendChoice } from '../../engine.js';
 import { makeEngine, parseBackend, parseFloatOpt, parseIntOpt, pad, writeChwImage, type GlobalOptions } from '../common.js';
 import { writeFileAtomic } from '../files.js';
-import { createProgress, formatSeconds, progressMode } from '../progress.js';
-import { runTraining } from '../training.js';
+import { formatSeconds } from '../progress.js';
+import { interruptNotice, runTraining } from '../training.js';
+import { commandProgress, runInTrainingThread } from '../training_thread.js';
 
 export const DEMO_DEFAULTS = { steps: 750, size: 32, blocks: 1, ngf: 32, ndf: 32, batchSize: 1, lr: 0.0005, lambdaCyc: 10, lambdaId: 10, sampleInterval: 150, translations: 8, maxMinutes: 2.5 };
 
@@ -104,7 +105,10 @@ export function demoCommand(globals: () => GlobalOptions): Command {
     .option('--seed <n>', 'seed of the weights, data and shuffling', parseIntOpt(0, 0xffffffff), 0)
     .option('--backend <name>', 'auto, webgpu or wasm', parseBackend, 'auto' as BackendChoice)
     .action(async (opts: DemoOptions) => {
-      await runDemo(opts, globals());
+      // Training runs in a worker thread so that a signal stops it within a kernel (src/cli/training_thread.ts).
+      const code = await runInTrainingThread({ command: 'demo', opts: { ...opts } }, globals(), (signal) => interruptNotice(signal, false));
+      if (code === null) await runDemo(opts, globals());
+      else process.exitCode = code;
     });
 }
 
@@ -117,7 +121,7 @@ function schedule(steps: number, batchSize: number): { datasetSize: number; nEpo
 
 export async function runDemo(opts: DemoOptions, g: GlobalOptions): Promise<DemoResult> {
   const out = resolve(opts.out);
-  const progress = createProgress(progressMode(!!g.quiet));
+  const progress = commandProgress(!!g.quiet);
   const say = (line: string): void => {
     if (!g.quiet) process.stdout.write(`${line}\n`);
   };

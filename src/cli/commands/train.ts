@@ -13,10 +13,11 @@ import { loadFolderDataset } from '../../data/folder.js';
 import type { BackendChoice } from '../../engine.js';
 import { makeEngine, parseBackend, parseFloatOpt, parseIntOpt, type GlobalOptions } from '../common.js';
 import { CliError } from '../errors.js';
-import { createProgress, formatSeconds, progressMode } from '../progress.js';
-import { runTraining } from '../training.js';
+import { formatSeconds } from '../progress.js';
+import { interruptNotice, runTraining } from '../training.js';
+import { commandProgress, runInTrainingThread } from '../training_thread.js';
 
-interface TrainOptions {
+export interface TrainOptions {
   data: string;
   out: string;
   resume?: string;
@@ -77,7 +78,14 @@ export function trainCommand(globals: () => GlobalOptions): Command {
     .option('--seed <n>', 'seed of the weights, shuffling and replay buffers', parseIntOpt(0, 0xffffffff), 0)
     .option('--max-steps <n>', 'stop after this many steps of this run, writing a checkpoint (continue with --resume)', parseIntOpt(1))
     .option('--backend <name>', 'auto, webgpu or wasm', parseBackend, 'auto' as BackendChoice);
-  cmd.action(async (opts: TrainOptions) => runTrain(opts, globals(), (k) => cmd.getOptionValueSource(k) === 'cli'));
+  cmd.action(async (opts: TrainOptions) => {
+    const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
+    // Training runs in a worker thread so that a signal stops it within a kernel (src/cli/training_thread.ts).
+    const job = { command: 'train' as const, opts: { ...opts }, given: Object.keys(opts).filter(given) };
+    const code = await runInTrainingThread(job, globals(), (signal) => interruptNotice(signal, true));
+    if (code === null) await runTrain(opts, globals(), given);
+    else process.exitCode = code;
+  });
   return cmd;
 }
 
@@ -132,7 +140,7 @@ function slowRunHint(backend: string, o: Readonly<ResolvedCycleGANOptions>): str
     : `train: this run would take hours on ${backend}; fewer --n-epochs or a smaller dataset shortens it`;
 }
 
-async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: string) => boolean): Promise<void> {
+export async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: string) => boolean): Promise<void> {
   const say = (line: string): void => {
     if (!g.quiet) process.stdout.write(`${line}\n`);
   };
@@ -200,7 +208,7 @@ async function runTrain(opts: TrainOptions, g: GlobalOptions, given: (key: strin
           `${o.imgHeight}x${o.imgWidth}, ${o.nResidualBlocks} residual blocks${o.ngf !== 64 || o.ndf !== 64 ? `, ngf ${o.ngf}, ndf ${o.ndf}` : ''}, epochs ${trainer.epoch}..${o.nEpochs}` +
           `${opts.resume ? ` (resumed at epoch ${trainer.epoch}, batch ${trainer.batch})` : ''} on ${engine.backend}; writing into ${out}`,
       );
-      const progress = createProgress(progressMode(!!g.quiet));
+      const progress = commandProgress(!!g.quiet);
       const run = await runTraining({
         trainer,
         dataset,

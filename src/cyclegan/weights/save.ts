@@ -3,7 +3,7 @@
 import { Module } from '../../nn/module.js';
 import { Tensor } from '../../tensor.js';
 import { AttributeError } from '../../errors.js';
-import { writeSafetensors } from '../../io/safetensors.js';
+import { layoutBytes, layoutSafetensors, writeSafetensors, type SafetensorsLayout } from '../../io/safetensors.js';
 import { specOf, specToMetadata } from './architectures.js';
 
 export interface SaveWeightsOptions {
@@ -29,10 +29,18 @@ export function saveWeights(source: Module | PlainTensors, options: SaveWeightsO
 
 /** saveWeights() for every backend: tensors are read with `await data()`. */
 export async function saveWeightsAsync(source: Module | PlainTensors, options: SaveWeightsOptions = {}): Promise<Uint8Array> {
+  return layoutBytes(await layoutWeightsAsync(source, options));
+}
+
+/**
+ * saveWeightsAsync's file laid out, its tensors read but not copied into one buffer: for a
+ * streamed file write (writeSafetensorsFileAtomic in src/cyclegan/checkpoint.ts).
+ */
+export async function layoutWeightsAsync(source: Module | PlainTensors, options: SaveWeightsOptions = {}): Promise<SafetensorsLayout> {
   const { entries, metadata } = weightsToSave(source, options);
   const plain: Record<string, { data: Float32Array | ArrayLike<number>; shape: readonly number[] }> = Object.create(null);
   for (const [key, t] of Object.entries(entries)) plain[key] = t instanceof Tensor ? { data: await t.data(), shape: t.shape } : t;
-  return writeSafetensors(plain, { metadata, dtype: options.dtype });
+  return layoutSafetensors(plain, { metadata, dtype: options.dtype });
 }
 
 /** The entries to write and the metadata (the network's kind and options, then the caller's). */
