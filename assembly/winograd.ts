@@ -25,7 +25,7 @@ import { GEMM_KC, gemmPackedABytes, gemmPackedSlice } from './gemm';
 import { nextUnit } from './tasks';
 import { winogradPositions } from './winograd_filter';
 import { inputQuad2, outputQuad2 } from './winograd_f2';
-import { gatherQuadTiles, quadColumnBlock, quadInputRow, storeQuadTileRows, storeRowPart } from './winograd_quads';
+import { gatherQuadTiles, quadColumnBlock, quadInputRow, quadUpsampledRow, storeQuadTileRows, storeRowPart } from './winograd_quads';
 import { col0, col1, col2, col3, detransform4, transform6 } from './winograd_transforms';
 
 /** Quads (4 tiles each) per unit: units of 32 tiles keep V and M of 256 channels near L2's size. */
@@ -84,6 +84,55 @@ export function conv2dWinograd(
   part: i32,
   parts: i32,
 ): void {
+  winogradForward(x, u, bias, y, work, n, cIn, h, w, cOut, oh, ow, pad, tile, false, parts);
+}
+
+/**
+ * y[n, cOut, 2h, 2w] = conv2d(upsampleNearest2d(x, 2), weight, bias, padding 1) by F(4x4, 3x3),
+ * x [n, cIn, h, w], u = conv2dWinogradFilter(weight, ..., 4): the Winograd conv reads the
+ * upsampled image where it is, pixel (yy, xx) of it being x[yy >> 1, xx >> 1], so the
+ * upsampled tensor never exists (upsampleConv2dWinograd in src/ops/upsample_conv2d.ts: inference
+ * only; 2.25 multiply-adds per output instead of the four 2x2 phase convs' 4).
+ */
+export function upsampleConv2dWinograd(
+  x: usize,
+  u: usize,
+  bias: usize,
+  y: usize,
+  work: usize,
+  n: i32,
+  cIn: i32,
+  h: i32,
+  w: i32,
+  cOut: i32,
+  part: i32,
+  parts: i32,
+): void {
+  winogradForward(x, u, bias, y, work, n, cIn, 2 * h, 2 * w, cOut, 2 * h, 2 * w, 1, 4, true, parts);
+}
+
+/**
+ * The body of both: h x w is the image the conv reads, which with `up` is x upsampled by 2
+ * (x itself is h/2 x w/2; only F(4x4) reads an upsampled image).
+ */
+function winogradForward(
+  x: usize,
+  u: usize,
+  bias: usize,
+  y: usize,
+  work: usize,
+  n: i32,
+  cIn: i32,
+  h: i32,
+  w: i32,
+  cOut: i32,
+  oh: i32,
+  ow: i32,
+  pad: i32,
+  tile: i32,
+  up: bool,
+  parts: i32,
+): void {
   if (n <= 0 || oh <= 0 || ow <= 0 || cOut <= 0) return;
   const positions = winogradPositions(tile);
   const q = conv2dWinogradUnitQuads(n, oh, ow, tile);
@@ -115,9 +164,9 @@ export function conv2dWinograd(
       const g = first + qi;
       const img = g / quadsPerImage;
       const t0 = (g - img * quadsPerImage) * 4;
-      const xi = x + ((<usize>img * <usize>cIn * <usize>h * <usize>w) << 2);
+      const xi = x + ((<usize>img * <usize>cIn * <usize>(up ? h >> 1 : h) * <usize>(up ? w >> 1 : w)) << 2);
       if (tile == 2) inputQuad2(xi, vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow);
-      else inputQuad(xi, vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow);
+      else inputQuad(xi, vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow, up);
     }
     const nCols = count * 4;
     for (let pos = 0; pos < positions; pos++) {
@@ -164,21 +213,24 @@ function inputQuad(
   tmp: usize,
   rowCopy: usize,
   zeroRow: usize,
+  up: bool,
 ): void {
   const ty0 = t0 / tw;
   const segment = t0 + 3 < tilesPerImage && (t0 + 3) / tw == ty0;
   const y0 = ty0 * 4 - pad;
   const x0 = (t0 - ty0 * tw) * 4 - pad;
   const inside = x0 >= 0 && x0 + 20 <= w;
+  // x0 + 2 * 12 is the last upsampled column quadUpsampledRow's vector path reads, + 1.
+  const upInside = (x0 & 1) == 1 && x0 >= 0 && x0 + 24 <= w;
   const gather = tmp + GATHER_OFFSET;
   const four = f32x4.splat(4);
   const five = f32x4.splat(5);
   const two = f32x4.splat(2);
-  const planeBytes = (<usize>h * <usize>w) << 2;
+  const planeBytes = up ? (<usize>(h >> 1) * <usize>(w >> 1)) << 2 : (<usize>h * <usize>w) << 2;
   for (let c = 0; c < cIn; c++) {
     const plane = x + <usize>c * planeBytes;
     if (!segment) {
-      gatherQuadTiles(plane, h, w, t0, tw, tilesPerImage, pad, 4, gather);
+      gatherQuadTiles(plane, h, w, t0, tw, tilesPerImage, pad, 4, gather, up);
       for (let i = 0; i < 6; i++) {
         const s = gather + <usize>(i * 96);
         transform6(tmp + <usize>(i * 96), 16, v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), v128.load(s, 80), four, five, two);
@@ -186,7 +238,9 @@ function inputQuad(
     }
     // Rows: d B for each of the 6 input rows, into tmp[row][6].
     for (let i = 0; segment && i < 6; i++) {
-      const src = quadInputRow(plane, y0 + i, h, w, x0, 18, inside, rowCopy, zeroRow);
+      const src = up
+        ? quadUpsampledRow(plane, y0 + i, h, w, x0, upInside, rowCopy, zeroRow)
+        : quadInputRow(plane, y0 + i, h, w, x0, 18, inside, rowCopy, zeroRow);
       const v0 = v128.load(src);
       const v1 = v128.load(src, 16);
       const v2 = v128.load(src, 32);
