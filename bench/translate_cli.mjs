@@ -122,7 +122,8 @@ if (!args.includes('--no-profile')) {
       const t0 = performance.now();
       const r = run(kernel, ins, outs, attrs);
       const dt = performance.now() - t0;
-      const g = attrs && typeof attrs === 'object' && 'cIn' in attrs ? ` ${attrs.cIn}->${attrs.cOut} k${attrs.kh ?? ''} s${attrs.strideH ?? ''} ${attrs.h}x${attrs.w}` : ` ${ins[0]?.numel ?? ''}`;
+      const conv = attrs && typeof attrs === 'object' && 'cIn' in attrs;
+      const g = conv ? ` ${attrs.cIn}->${attrs.cOut}${attrs.kh ? ` k${attrs.kh} s${attrs.strideH}` : ''} ${attrs.h}x${attrs.w}` : ` ${ins[0]?.numel ?? ''} floats`;
       const key = kernel + g;
       const e = prof.get(key) ?? { ms: 0, calls: 0 };
       e.ms += dt;

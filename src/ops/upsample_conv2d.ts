@@ -5,6 +5,7 @@
 // Kernels upsampleConv2d, upsampleConv2dGradInput, upsampleConv2dGradWeight (assembly/upsample_conv2d.ts,
 // kernels/upsample_conv2d*.wgsl) and conv2dGradBias. The phase weights are folded from the 3x3
 // weight inside every kernel call, so nothing is cached across an optimizer update.
+// Inference on WASM runs the forward as upsampleConv2dWinograd instead (upsampleWinogradPays).
 import { AttributeError, ShapeError } from '../errors.js';
 import type { UpsampleConvAttrs } from '../kernels/contract.js';
 import { formatShape } from '../shape.js';
