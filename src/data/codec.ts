@@ -38,7 +38,7 @@ interface PngModule {
     new (opts: { width: number; height: number }): { data: Uint8Array };
     sync: {
       read(buf: Uint8Array): { width: number; height: number; data: Uint8Array };
-      write(png: { data: Uint8Array }, opts?: { colorType?: number }): Uint8Array;
+      write(png: { data: Uint8Array }, opts?: { colorType?: number; filterType?: number }): Uint8Array;
     };
   };
 }
