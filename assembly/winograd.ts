@@ -45,6 +45,12 @@ const MIN_UNITS: i32 = 8;
 const GEMM_EDGE_BYTES: usize = 16 * 1024;
 /** Transform scratch: 36 vectors, 36 gathered vectors, a 20-float row copy and a 20-float zero row. */
 const TMP_BYTES: usize = 2 * 36 * 16 + 2 * 96;
+/**
+ * Gap after each position's V and M blocks. Without it those blocks are cIn x cols and cOut x
+ * cols floats apart, a power of two for the usual widths (64 KiB at 256 channels, 64 columns),
+ * so the 36 (16) vectors a transform reads or writes across positions all fall in one L1 set.
+ */
+const POS_GAP: usize = 64;
 /** Where the gathered 6x6 tiles of a quad that is not one row segment go (after the 36 vectors of tmp). */
 const GATHER_OFFSET: usize = 36 * 16;
 
@@ -65,7 +71,8 @@ export function conv2dWinogradUnitQuads(n: i32, oh: i32, ow: i32, tile: i32): i3
 /** Bytes of each part's workspace. */
 export function conv2dWinogradScratchBytes(n: i32, cIn: i32, cOut: i32, oh: i32, ow: i32, tile: i32): usize {
   const cols = <usize>(conv2dWinogradUnitQuads(n, oh, ow, tile) * 4);
-  return GEMM_EDGE_BYTES + TMP_BYTES + ((<usize>winogradPositions(tile) * <usize>(cIn + cOut) * cols) << 2);
+  const positions = <usize>winogradPositions(tile);
+  return GEMM_EDGE_BYTES + TMP_BYTES + ((positions * <usize>(cIn + cOut) * cols) << 2) + 2 * positions * POS_GAP;
 }
 
 /**
@@ -160,9 +167,9 @@ function winogradForward(
   v128.store(zeroRow, f32x4.splat(0), 48);
   v128.store(zeroRow, f32x4.splat(0), 64);
   const vBuf = tmp + TMP_BYTES;
-  const mBuf = vBuf + ((<usize>positions * <usize>cIn * <usize>cols) << 2);
-  const vPos = (<usize>cIn * <usize>cols) << 2;
-  const mPos = (<usize>cOut * <usize>cols) << 2;
+  const vPos = ((<usize>cIn * <usize>cols) << 2) + POS_GAP;
+  const mPos = ((<usize>cOut * <usize>cols) << 2) + POS_GAP;
+  const mBuf = vBuf + <usize>positions * vPos;
   const uPos = gemmPackedABytes(cOut, cIn);
   for (let unit = nextUnit(-1, parts); unit < units; unit = nextUnit(unit, parts)) {
     const first = unit * q;
