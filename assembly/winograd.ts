@@ -32,7 +32,8 @@ import { col0, col1, col2, col3, detransform4, transform6 } from './winograd_tra
  * Quads (4 tiles each) per unit of F(4x4): each unit's 36 GEMMs stream the whole transformed
  * filter (36 x cOut x cIn floats: 9.4 MB at 256 channels, past L2) for its N = 4q columns, so
  * q sets how often the filter crosses the memory bus. 64 tiles (V and M 4.7 MB at 256 channels)
- * measured 16% less CPU time than 32 on the residual conv of a 512x512 photo (128x128 map);
+ * measured 3-16% less CPU time than 32 (runs on a loaded 2-core machine) on the residual conv
+ * of a 512x512 photo (128x128 map); 128 tiles gained only ~3% more for twice the memory;
  * smaller images get smaller units anyway (MIN_UNITS).
  */
 const MAX_UNIT_QUADS: i32 = 16;
