@@ -25,11 +25,20 @@ import { GEMM_KC, gemmPackedABytes, gemmPackedSlice } from './gemm';
 import { nextUnit } from './tasks';
 import { winogradPositions } from './winograd_filter';
 import { inputQuad2, outputQuad2 } from './winograd_f2';
-import { gatherQuadTiles, quadColumnBlock, quadInputRow, storeQuadTileRows, storeRowPart } from './winograd_quads';
+import { gatherQuadTiles, quadColumnBlock, quadInputRow, quadUpsampledRow, storeQuadTileRows, storeRowPart } from './winograd_quads';
 import { col0, col1, col2, col3, detransform4, transform6 } from './winograd_transforms';
 
-/** Quads (4 tiles each) per unit: units of 32 tiles keep V and M of 256 channels near L2's size. */
-const MAX_UNIT_QUADS: i32 = 8;
+/**
+ * Quads (4 tiles each) per unit of F(4x4): each unit's 36 GEMMs stream the whole transformed
+ * filter (36 x cOut x cIn floats: 9.4 MB at 256 channels, past L2) for its N = 4q columns, so
+ * q sets how often the filter crosses the memory bus. 64 tiles (V and M 4.7 MB at 256 channels)
+ * measured 3-16% less CPU time than 32 (runs on a loaded 2-core machine) on the residual conv
+ * of a 512x512 photo (128x128 map); 128 tiles gained only ~3% more for twice the memory;
+ * smaller images get smaller units anyway (MIN_UNITS).
+ */
+const MAX_UNIT_QUADS: i32 = 16;
+/** The same for F(2x2) (training): 16 positions per tile, 64 tiles a unit as before (not re-measured). */
+const MAX_UNIT_QUADS_F2: i32 = 16;
 /** Units wanted at least, so that 2-4 threads can share small images (the choice never depends on threads). */
 const MIN_UNITS: i32 = 8;
 
@@ -37,6 +46,12 @@ const MIN_UNITS: i32 = 8;
 const GEMM_EDGE_BYTES: usize = 16 * 1024;
 /** Transform scratch: 36 vectors, 36 gathered vectors, a 20-float row copy and a 20-float zero row. */
 const TMP_BYTES: usize = 2 * 36 * 16 + 2 * 96;
+/**
+ * Gap after each position's V and M blocks. Without it those blocks are cIn x cols and cOut x
+ * cols floats apart, a power of two for the usual widths (64 KiB at 256 channels, 64 columns),
+ * so the 36 (16) vectors a transform reads or writes across positions all fall in one L1 set.
+ */
+const POS_GAP: usize = 64;
 /** Where the gathered 6x6 tiles of a quad that is not one row segment go (after the 36 vectors of tmp). */
 const GATHER_OFFSET: usize = 36 * 16;
 
@@ -49,8 +64,7 @@ function tiles(size: i32, tile: i32): i32 {
 /** Quads per unit for this geometry and tile size (4: F(4x4, 3x3); 2: F(2x2, 3x3)); a function of the shape only. */
 export function conv2dWinogradUnitQuads(n: i32, oh: i32, ow: i32, tile: i32): i32 {
   const quads = n * ((tiles(oh, tile) * tiles(ow, tile) + 3) >> 2);
-  // F(2x2)'s 16 positions take less than half F(4x4)'s 36 per tile: twice the tiles fit.
-  let q = tile == 2 ? 2 * MAX_UNIT_QUADS : MAX_UNIT_QUADS;
+  let q = tile == 2 ? MAX_UNIT_QUADS_F2 : MAX_UNIT_QUADS;
   while (q > 2 && (quads + q - 1) / q < MIN_UNITS) q >>= 1;
   return q;
 }
@@ -58,7 +72,8 @@ export function conv2dWinogradUnitQuads(n: i32, oh: i32, ow: i32, tile: i32): i3
 /** Bytes of each part's workspace. */
 export function conv2dWinogradScratchBytes(n: i32, cIn: i32, cOut: i32, oh: i32, ow: i32, tile: i32): usize {
   const cols = <usize>(conv2dWinogradUnitQuads(n, oh, ow, tile) * 4);
-  return GEMM_EDGE_BYTES + TMP_BYTES + ((<usize>winogradPositions(tile) * <usize>(cIn + cOut) * cols) << 2);
+  const positions = <usize>winogradPositions(tile);
+  return GEMM_EDGE_BYTES + TMP_BYTES + ((positions * <usize>(cIn + cOut) * cols) << 2) + 2 * positions * POS_GAP;
 }
 
 /**
@@ -84,6 +99,55 @@ export function conv2dWinograd(
   part: i32,
   parts: i32,
 ): void {
+  winogradForward(x, u, bias, y, work, n, cIn, h, w, cOut, oh, ow, pad, tile, false, parts);
+}
+
+/**
+ * y[n, cOut, 2h, 2w] = conv2d(upsampleNearest2d(x, 2), weight, bias, padding 1) by F(4x4, 3x3),
+ * x [n, cIn, h, w], u = conv2dWinogradFilter(weight, ..., 4): the Winograd conv reads the
+ * upsampled image where it is, pixel (yy, xx) of it being x[yy >> 1, xx >> 1], so the
+ * upsampled tensor never exists (upsampleConv2dWinograd in src/ops/upsample_conv2d.ts: inference
+ * only; 2.25 multiply-adds per output instead of the four 2x2 phase convs' 4).
+ */
+export function upsampleConv2dWinograd(
+  x: usize,
+  u: usize,
+  bias: usize,
+  y: usize,
+  work: usize,
+  n: i32,
+  cIn: i32,
+  h: i32,
+  w: i32,
+  cOut: i32,
+  part: i32,
+  parts: i32,
+): void {
+  winogradForward(x, u, bias, y, work, n, cIn, 2 * h, 2 * w, cOut, 2 * h, 2 * w, 1, 4, true, parts);
+}
+
+/**
+ * The body of both: h x w is the image the conv reads, which with `up` is x upsampled by 2
+ * (x itself is h/2 x w/2; only F(4x4) reads an upsampled image).
+ */
+function winogradForward(
+  x: usize,
+  u: usize,
+  bias: usize,
+  y: usize,
+  work: usize,
+  n: i32,
+  cIn: i32,
+  h: i32,
+  w: i32,
+  cOut: i32,
+  oh: i32,
+  ow: i32,
+  pad: i32,
+  tile: i32,
+  up: bool,
+  parts: i32,
+): void {
   if (n <= 0 || oh <= 0 || ow <= 0 || cOut <= 0) return;
   const positions = winogradPositions(tile);
   const q = conv2dWinogradUnitQuads(n, oh, ow, tile);
@@ -104,9 +168,9 @@ export function conv2dWinograd(
   v128.store(zeroRow, f32x4.splat(0), 48);
   v128.store(zeroRow, f32x4.splat(0), 64);
   const vBuf = tmp + TMP_BYTES;
-  const mBuf = vBuf + ((<usize>positions * <usize>cIn * <usize>cols) << 2);
-  const vPos = (<usize>cIn * <usize>cols) << 2;
-  const mPos = (<usize>cOut * <usize>cols) << 2;
+  const vPos = ((<usize>cIn * <usize>cols) << 2) + POS_GAP;
+  const mPos = ((<usize>cOut * <usize>cols) << 2) + POS_GAP;
+  const mBuf = vBuf + <usize>positions * vPos;
   const uPos = gemmPackedABytes(cOut, cIn);
   for (let unit = nextUnit(-1, parts); unit < units; unit = nextUnit(unit, parts)) {
     const first = unit * q;
@@ -115,9 +179,9 @@ export function conv2dWinograd(
       const g = first + qi;
       const img = g / quadsPerImage;
       const t0 = (g - img * quadsPerImage) * 4;
-      const xi = x + ((<usize>img * <usize>cIn * <usize>h * <usize>w) << 2);
+      const xi = x + ((<usize>img * <usize>cIn * <usize>(up ? h >> 1 : h) * <usize>(up ? w >> 1 : w)) << 2);
       if (tile == 2) inputQuad2(xi, vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow);
-      else inputQuad(xi, vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow);
+      else inputQuad(xi, vBuf, vPos, cIn, h, w, cols, qi, t0, tw, tilesPerImage, pad, tmp, rowCopy, zeroRow, up);
     }
     const nCols = count * 4;
     for (let pos = 0; pos < positions; pos++) {
@@ -164,21 +228,24 @@ function inputQuad(
   tmp: usize,
   rowCopy: usize,
   zeroRow: usize,
+  up: bool,
 ): void {
   const ty0 = t0 / tw;
   const segment = t0 + 3 < tilesPerImage && (t0 + 3) / tw == ty0;
   const y0 = ty0 * 4 - pad;
   const x0 = (t0 - ty0 * tw) * 4 - pad;
   const inside = x0 >= 0 && x0 + 20 <= w;
+  // x0 + 2 * 12 is the last upsampled column quadUpsampledRow's vector path reads, + 1.
+  const upInside = (x0 & 1) == 1 && x0 >= 0 && x0 + 24 <= w;
   const gather = tmp + GATHER_OFFSET;
   const four = f32x4.splat(4);
   const five = f32x4.splat(5);
   const two = f32x4.splat(2);
-  const planeBytes = (<usize>h * <usize>w) << 2;
+  const planeBytes = up ? (<usize>(h >> 1) * <usize>(w >> 1)) << 2 : (<usize>h * <usize>w) << 2;
   for (let c = 0; c < cIn; c++) {
     const plane = x + <usize>c * planeBytes;
     if (!segment) {
-      gatherQuadTiles(plane, h, w, t0, tw, tilesPerImage, pad, 4, gather);
+      gatherQuadTiles(plane, h, w, t0, tw, tilesPerImage, pad, 4, gather, up);
       for (let i = 0; i < 6; i++) {
         const s = gather + <usize>(i * 96);
         transform6(tmp + <usize>(i * 96), 16, v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), v128.load(s, 80), four, five, two);
@@ -186,7 +253,9 @@ function inputQuad(
     }
     // Rows: d B for each of the 6 input rows, into tmp[row][6].
     for (let i = 0; segment && i < 6; i++) {
-      const src = quadInputRow(plane, y0 + i, h, w, x0, 18, inside, rowCopy, zeroRow);
+      const src = up
+        ? quadUpsampledRow(plane, y0 + i, h, w, x0, upInside, rowCopy, zeroRow)
+        : quadInputRow(plane, y0 + i, h, w, x0, 18, inside, rowCopy, zeroRow);
       const v0 = v128.load(src);
       const v1 = v128.load(src, 16);
       const v2 = v128.load(src, 32);

@@ -12,7 +12,7 @@
 // with about 4x fewer): rates from these counts are "effective" and can exceed the ceiling.
 const CONV = new Set(['conv2d', 'conv2dGradInput', 'conv2dGradWeight', 'conv2dWinograd', 'conv2dGradInputWinograd']);
 const CONV_T = new Set(['convTranspose2d', 'convTranspose2dGradInput', 'convTranspose2dGradWeight']);
-const UPSAMPLE_CONV = new Set(['upsampleConv2d', 'upsampleConv2dGradInput', 'upsampleConv2dGradWeight']);
+const UPSAMPLE_CONV = new Set(['upsampleConv2d', 'upsampleConv2dWinograd', 'upsampleConv2dGradInput', 'upsampleConv2dGradWeight']);
 
 export function kernelFlop(kernel, a) {
   if (CONV.has(kernel)) return 2 * a.n * a.cOut * a.oh * a.ow * a.cIn * a.kh * a.kw;

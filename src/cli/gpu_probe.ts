@@ -56,6 +56,26 @@ function probe(url: string): Promise<Probe | null> {
   });
 }
 
+let started: { url: string; probe: Promise<Probe | null> } | null = null;
+
+/**
+ * Starts the adapter probe now, for createQuietAutoEngine to use later: the child process then
+ * runs while this one does other work (translate reads its weights and image meanwhile).
+ */
+export function prefetchAdapterProbe(): void {
+  const url = webgpuUrl();
+  if (url !== null && started === null) started = { url, probe: probe(url) };
+}
+
+function probeOnce(url: string): Promise<Probe | null> {
+  if (started?.url === url) {
+    const p = started.probe;
+    started = null;
+    return p;
+  }
+  return probe(url);
+}
+
 /** A stand-in for navigator.gpu that answers with the probed adapter (never asked for a device). */
 function probedGpu(adapter: Record<string, unknown> | null): { requestAdapter(): Promise<unknown> } {
   return {
@@ -78,7 +98,7 @@ export async function createQuietAutoEngine(seed: number, verbose: boolean, extr
   const url = webgpuUrl();
   // No `webgpu` package: no Dawn, nothing to hide; the engine says why WebGPU is unavailable.
   if (url === null) return createEngine({ backend: 'auto', seed, ...extra });
-  const found = await probe(url);
+  const found = await probeOnce(url);
   if (found && verbose && found.stderr) process.stderr.write(found.stderr);
   if (found && (found.adapter === null || softwareAdapterReason({ info: found.adapter }) !== null)) {
     return createEngine({ backend: 'auto', seed, ...extra, webgpu: { gpu: probedGpu(found.adapter) } });

@@ -6,7 +6,7 @@ import { GeneratorResNet } from '../cyclegan/generator.js';
 import { ResnetGenerator } from '../cyclegan/resnet_generator.js';
 import type { Engine } from '../engine.js';
 import { loadWeights, type LoadedWeights } from '../io/load.js';
-import { loadModel } from '../cyclegan/weights/load_model.js';
+import { loadModelFromWeights } from '../cyclegan/weights/load_model.js';
 import { specFromMetadata } from '../cyclegan/weights/architectures.js';
 import { inferSpec, selectPrefix, stripDataParallel } from '../cyclegan/weights/keymap.js';
 import { CliError } from './errors.js';
@@ -82,11 +82,12 @@ export async function checkGeneratorFile(path: string, asked: Direction | undefi
 }
 
 export async function loadGenerator(engine: Engine, checked: CheckedWeights): Promise<LoadedGenerator> {
-  const { path, bytes, weights, prefix } = checked;
+  const { path, weights, prefix } = checked;
   const notes: string[] = [];
   let model;
   try {
-    model = await loadModel(engine, bytes, { prefix, onNote: (n) => notes.push(n) });
+    // The tensors checkGeneratorFile read: the file is parsed once.
+    model = loadModelFromWeights(engine, weights, { prefix, onNote: (n) => notes.push(n) });
   } catch (e) {
     throw new CliError(`${path}: these weights do not fit a CycleGAN generator: ${(e as Error).message}`);
   }

@@ -60,6 +60,11 @@ export interface KernelAttrs {
   // convs of x (one per output phase): x [n,cIn,h,w], weight [cOut,cIn,3,3] -> y [n,cOut,2h,2w]
   /** ins [x, weight, bias|null] outs [y] */
   upsampleConv2d: UpsampleConvAttrs & { hasBias: boolean };
+  /**
+   * The same forward by Winograd F(4x4, 3x3) on the upsampled image, read in place (WASM only;
+   * inference only, see src/ops/upsample_conv2d.ts): ins [x, weight, bias|null] outs [y]
+   */
+  upsampleConv2dWinograd: UpsampleConvAttrs & { hasBias: boolean };
   /** ins [dy, weight] outs [dx] */
   upsampleConv2dGradInput: UpsampleConvAttrs;
   /** ins [dy, x] outs [dweight] (the bias gradient is conv2dGradBias of dy) */

@@ -5,11 +5,14 @@
 // Kernels upsampleConv2d, upsampleConv2dGradInput, upsampleConv2dGradWeight (assembly/upsample_conv2d.ts,
 // kernels/upsample_conv2d*.wgsl) and conv2dGradBias. The phase weights are folded from the 3x3
 // weight inside every kernel call, so nothing is cached across an optimizer update.
+// Inference on WASM runs the forward as upsampleConv2dWinograd instead (upsampleWinogradPays).
 import { AttributeError, ShapeError } from '../errors.js';
 import type { UpsampleConvAttrs } from '../kernels/contract.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkOptionalTensor, checkRank, checkShapeEquals, checkTensor, sameEngine } from './checks.js';
+import type { BackendName } from '../backends/backend.js';
+import { winogradPays } from './conv2d_algorithm.js';
 
 export interface UpsampleConvOptions {
   /** Upsampling factor; only 2 (default). */
@@ -19,6 +22,22 @@ export interface UpsampleConvOptions {
 }
 
 const OPTIONS = ['scale', 'padding'];
+
+/**
+ * True when the forward runs as upsampleConv2dWinograd: Winograd F(4x4, 3x3) over the
+ * upsampled image, which the kernel reads from x in place (assembly/winograd.ts), 2.25
+ * multiply-adds per output against the four phase convs' 4. Only where no gradients are
+ * recorded (F(4x4)'s error is for inference; training keeps the phase convs, whose error is the
+ * direct conv's) and only on WASM (WebGPU has no such kernel: _hasKernel says no), for the
+ * shapes where Winograd pays for the equivalent conv (src/ops/conv2d_algorithm.ts). Measured
+ * against the phase convs with the generator's shapes at 256x256, one thread (bench/results,
+ * the conv on the materialised upsampled image): 256->128 1.18x, 128->64 1.8x faster.
+ */
+export function upsampleWinogradPays(a: UpsampleConvAttrs, recordsGradients: boolean, backend: BackendName): boolean {
+  if (recordsGradients) return false;
+  const g = { n: a.n, cIn: a.cIn, h: 2 * a.h, w: 2 * a.w, cOut: a.cOut, kh: 3, kw: 3, oh: 2 * a.h, ow: 2 * a.w, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  return winogradPays(g, false, backend);
+}
 
 /**
  * y = conv2d(upsampleNearest2d(x, 2), weight, bias, { padding: 1 }): x [n, cIn, h, w],
@@ -52,7 +71,10 @@ export function upsampleConv2d(x: Tensor, weight: Tensor, bias: Tensor | null = 
     throw new ShapeError(op, 'x', '[n >= 1, cIn >= 1, h >= 1, w >= 1]', formatShape(x.shape));
   }
   const a: UpsampleConvAttrs = { n, cIn, h, w, cOut };
-  const [y] = e.runKernel(op, 'upsampleConv2d', [x, weight, b], [[n, cOut, 2 * h, 2 * w]], { ...a, hasBias: b !== null });
+  const kernel = upsampleWinogradPays(a, e._trainingNumerics(x, weight, b), e.backend) && e._hasKernel('upsampleConv2dWinograd')
+    ? 'upsampleConv2dWinograd'
+    : 'upsampleConv2d';
+  const [y] = e.runKernel(op, kernel, [x, weight, b], [[n, cOut, 2 * h, 2 * w]], { ...a, hasBias: b !== null });
   if (e.needsGrad(x, weight, b)) {
     // Saves x and weight (views, not copies): each gradient needs the other input, and a
     // Sequential frees its intermediates once the next layer has run.

@@ -9,6 +9,9 @@ import { WasmAllocator } from './allocator.js';
 import {
   instantiateVariant,
   relaxedSimdSupported,
+  simdSupported,
+  variantName,
+  wasmModule,
   SHARED_MEMORY_PAGES,
   type WasmExports,
   type WasmVariant,
@@ -91,6 +94,20 @@ export class WasmBackend implements Backend<WasmStorage> {
       },
     };
     this.kernels = wasmKernels(ctx);
+  }
+
+  /**
+   * Starts compiling the module create(options) will instantiate (compiled once per process,
+   * loader.ts), without waiting: a caller with other work to do first (the CLI reads its weight
+   * file and decodes its image) overlaps the compile with it. Failures surface in create().
+   */
+  static precompile(options: WasmOptions = {}): void {
+    if (typeof WebAssembly !== 'object' || !simdSupported()) return;
+    const relaxedSimd = options.relaxedSimd ?? relaxedSimdSupported();
+    void defaultThreads().then((auto) => {
+      const threads = options.threads ?? auto;
+      return wasmModule(variantName(relaxedSimd, threads > 1 && threadSupport() === null));
+    }).catch(() => undefined);
   }
 
   static async create(options: WasmOptions = {}): Promise<WasmBackend> {

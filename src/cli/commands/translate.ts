@@ -22,6 +22,8 @@ import { checkGeneratorFile, loadGenerator, type Direction, type LoadedGenerator
 import { createProgress, progressMode, type Progress } from '../progress.js';
 import type { Engine } from '../../engine.js';
 import { translateImage, type TranslateProgress } from '../../translate/translate.js';
+import { WasmBackend } from '../../backends/wasm/backend.js';
+import { prefetchAdapterProbe } from '../gpu_probe.js';
 
 interface TranslateOptions {
   weights: string;
@@ -77,6 +79,10 @@ interface Job {
 }
 
 async function runTranslate(opts: TranslateOptions, g: GlobalOptions): Promise<void> {
+  // What the engine will need starts now and runs while the weights and the image are read:
+  // the WebGPU adapter probe ('auto', a child process) and the WASM module's compile.
+  if (opts.backend === 'auto') prefetchAdapterProbe();
+  if (opts.backend !== 'webgpu') WasmBackend.precompile(g.threads !== undefined ? { threads: g.threads } : {});
   const progress = createProgress(progressMode(!!g.quiet));
   const say = (line: string): void => {
     if (!g.quiet) progress.log(line);

@@ -3,7 +3,8 @@
 // src/io/; what belongs to the networks (which one, which keys, which shapes) is here.
 import type { Engine } from '../../engine.js';
 import { AttributeError } from '../../errors.js';
-import { readWeights } from '../../io/load.js';
+import { readWeights, type LoadedWeights } from '../../io/load.js';
+import { withValuesToBeLoaded } from '../../nn/init.js';
 import type { WeightSource } from '../../io/source.js';
 import type { TensorMap } from '../../io/tensors.js';
 import { buildModel, specFromMetadata, type CycleGANModel, type ModelSpec } from './architectures.js';
@@ -31,28 +32,54 @@ export interface LoadModelOptions {
  * keys), loads the weights and returns it in eval mode.
  */
 export async function loadModel(engine: Engine, source: WeightSource, options: LoadModelOptions = {}): Promise<CycleGANModel> {
-  if (options === null || typeof options !== 'object') {
-    throw new AttributeError('loadModel', 'options', 'an options object', String(options));
-  }
-  const { strict = true, prefix, spec, inputSize, onNote } = options;
+  checkOptions(options);
   // The network is chosen and every tensor's shape checked against it from the shapes alone,
   // before the reader decodes (or inflates) any data and before the network is built.
   let chosen: ModelSpec | null = null;
   const weights = await readWeights(source, (shapes, metadata) => {
-    let named: Record<string, { shape: number[] }> = shapes;
-    if (prefix !== undefined) named = selectPrefix(named, prefix);
-    named = stripDataParallel(named, []);
-    chosen = spec ?? (prefix === undefined ? specFromMetadata(metadata) : null) ?? inferSpec(named, inputSize);
-    let elements = 0;
-    for (const k of Object.keys(named)) elements += named[k].shape.reduce((a, d) => a * d, 1);
-    // A spec the caller passed is theirs to size; one the file claims is bounded by the file.
-    checkShapesFit(chosen, named, { strict, maxParameters: spec ? Infinity : 2 * elements + (1 << 20) });
+    chosen = chooseSpec(shapes, metadata, options);
   });
+  return buildAndLoad(engine, weights, chosen!, options);
+}
+
+/**
+ * loadModel for weights already read by loadWeights (the CLI reads a file once, checks that it
+ * holds a generator, then builds from the same tensors): the same choice, checks and result.
+ */
+export function loadModelFromWeights(engine: Engine, weights: LoadedWeights, options: LoadModelOptions = {}): CycleGANModel {
+  checkOptions(options);
+  return buildAndLoad(engine, weights, chooseSpec(weights.tensors, weights.metadata, options), options);
+}
+
+function checkOptions(options: LoadModelOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new AttributeError('loadModel', 'options', 'an options object', String(options));
+  }
+}
+
+/** The network the shapes (and metadata) name, with every shape checked against it. */
+function chooseSpec(shapes: Record<string, { shape: number[] }>, metadata: Record<string, string>, options: LoadModelOptions): ModelSpec {
+  const { strict = true, prefix, spec, inputSize } = options;
+  let named = shapes;
+  if (prefix !== undefined) named = selectPrefix(named, prefix);
+  named = stripDataParallel(named, []);
+  const chosen = spec ?? (prefix === undefined ? specFromMetadata(metadata) : null) ?? inferSpec(named, inputSize);
+  let elements = 0;
+  for (const k of Object.keys(named)) elements += named[k].shape.reduce((a, d) => a * d, 1);
+  // A spec the caller passed is theirs to size; one the file claims is bounded by the file.
+  checkShapesFit(chosen, named, { strict, maxParameters: spec ? Infinity : 2 * elements + (1 << 20) });
+  return chosen;
+}
+
+function buildAndLoad(engine: Engine, weights: LoadedWeights, chosen: ModelSpec, options: LoadModelOptions): CycleGANModel {
+  const { strict = true, prefix, onNote } = options;
   const notes = [...weights.notes];
   let tensors: TensorMap = weights.tensors;
   if (prefix !== undefined) tensors = selectPrefix(tensors, prefix);
   tensors = stripDataParallel(tensors, notes);
-  const model = buildModel(engine, chosen!);
+  // A strict load fails unless it overwrites every parameter, so their random initial values
+  // are not drawn (their seeds are still taken); a lenient one keeps them for missing keys.
+  const model = strict ? withValuesToBeLoaded(engine, () => buildModel(engine, chosen)) : buildModel(engine, chosen);
   try {
     const state = dropInstanceNormStats(model, tensors, notes);
     const { missingKeys, unexpectedKeys } = model.loadStateDict(state, { strict });

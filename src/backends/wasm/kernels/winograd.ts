@@ -1,8 +1,9 @@
 // Bindings of the Winograd convolution kernels (assembly/winograd.ts, winograd_filter.ts):
-// conv2dWinograd, and conv2dGradInputWinograd, which is the same AssemblyScript kernel run on
-// dy with the input gradient's filter (flipped, channels swapped) and padding 2 - p. The
-// filters come from the backend's cache (../winograd_cache.ts), made at most once per weight
-// version; the kernel runs split into parts over the thread pool like the other convs.
+// conv2dWinograd, upsampleConv2dWinograd (the same kernel reading an upsampled x in place),
+// and conv2dGradInputWinograd, which is the same AssemblyScript kernel run on dy with the
+// input gradient's filter (flipped, channels swapped) and padding 2 - p. The filters come from
+// the backend's cache (../winograd_cache.ts), made at most once per weight version;
+// the kernel runs split into parts over the thread pool like the other convs.
 // conv2dGradWeightWinograd (assembly/winograd_grad_weight.ts) runs in steps over one buffer:
 // per chunk of tiles the transforms of x and dy, then the 16 products, each step split over
 // the threads; then Gᵀ M G on this thread (cOut*cIn small transforms).
@@ -14,6 +15,7 @@ type Fn = (...args: number[]) => number;
 
 export const WINOGRAD_PARALLEL_KERNELS = [
   'conv2dWinograd',
+  'upsampleConv2dWinograd',
   'conv2dGradWeightWinogradTransform',
   'conv2dGradWeightWinogradProducts',
 ] as const;
@@ -52,6 +54,14 @@ export function winogradKernels(ctx: WasmContext): KernelTable<WasmStorage> {
     conv2dWinograd: ([x, weight, bias], [y], g) => {
       const u = ctx.filters.filter(weight!, false, g.cIn, g.cOut, g.tile);
       run(x!.ptr, u, g.hasBias ? bias!.ptr : 0, y!.ptr, g.n, g.cIn, g.h, g.w, g.cOut, g.oh, g.ow, g.padH, g.tile, flops(g));
+    },
+    // upsampleConv2d's forward as F(4x4, 3x3) over the upsampled image, which the kernel reads
+    // from x in place (assembly/winograd.ts): the filter is the 3x3 conv's, cached like conv2d's.
+    upsampleConv2dWinograd: ([x, weight, bias], [y], a) => {
+      const u = ctx.filters.filter(weight!, false, a.cIn, a.cOut, 4);
+      const bytes = k.conv2dWinogradScratchBytes(a.n, a.cIn, a.cOut, 2 * a.h, 2 * a.w, 4) >>> 0;
+      const direct = 2 * a.n * a.cOut * 4 * a.h * a.w * a.cIn * 9;
+      ctx.parallel('upsampleConv2dWinograd', [x!.ptr, u, a.hasBias ? bias!.ptr : 0, y!.ptr, 0, a.n, a.cIn, a.h, a.w, a.cOut], 4, bytes, direct);
     },
     conv2dGradInputWinograd: ([dy, weight], [dx], g) => {
       const u = ctx.filters.filter(weight!, true, g.cIn, g.cOut, g.tile);
