@@ -11,10 +11,11 @@ import { slice } from '../ops/data.js';
 import { reflectionPad2d } from '../ops/pad.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { activationProfile, countNorms, haloOf, planOf, sizeMultiple, type Step } from './plan.js';
-import { translateTiled, type TiledPlan, type TranslateProgress } from './tiled.js';
+import { activationProfile, countNorms, haloOf, PEAK_ACTIVATIONS, planOf, sizeMultiple, type Step } from './plan.js';
+import { translateTiled, type ActivationStoreKind, type TiledPlan, type TiledReport, type TranslateProgress } from './tiled.js';
 
-export type { TranslateProgress } from './tiled.js';
+export type { ActivationStoreKind, TiledReport, TranslateProgress } from './tiled.js';
+export { STORE_IN_MEMORY_BYTES } from './tiled.js';
 
 /** A generator: a module whose layers are the Sequential `model` (GeneratorResNet, ResnetGenerator). */
 export type TranslatableGenerator = Module & { readonly model: Sequential };
@@ -34,6 +35,16 @@ export interface TranslateOptions {
   memoryBudget?: number;
   /** Called as the work progresses (after each tile of each pass when tiled). */
   onProgress?: (progress: TranslateProgress) => void;
+  /**
+   * Where a tiled translation keeps its one whole-image activation (the residual blocks'
+   * input, 64 bytes per pixel for the seed's generator): 'memory', 'file' (a temporary file
+   * in the OS temp folder, Node only, removed when done or when the process exits), or 'auto'
+   * (default): memory up to STORE_IN_MEMORY_BYTES (512 MiB, about 8 megapixels), else a file.
+   * The result is the same either way.
+   */
+  activationStore?: ActivationStoreKind;
+  /** Called after a tiled translation of each image with what it did (schedule, store, tiles). */
+  onTiled?: (report: TiledReport) => void;
 }
 
 /**
@@ -52,13 +63,6 @@ export const DEFAULT_MEMORY_BUDGET = 384 * 1024 * 1024;
  */
 export const DEFAULT_UNTILED_BYTES = 1024 * 1024 * 1024;
 
-/**
- * Peak bytes of an untiled forward pass, in units of its largest activation: the layer's input
- * and output and the convolution's workspace. Measured on the WASM backend with
- * bench/translate_memory.mjs: a 591x591 forward of the seed's generator (largest activation
- * 128 floats a pixel, 171 MiB) grew the heap to 703 MiB, 4.1 of them.
- */
-const PEAK_ACTIVATIONS = 4;
 
 export interface GeneratorGeometry {
   steps: Step[];
@@ -100,9 +104,11 @@ export function tileSideFor(g: GeneratorGeometry, budget: number): number {
   return Math.max(4 * g.multiple, side);
 }
 
-function checkOptions(op: string, options: TranslateOptions): Required<Omit<TranslateOptions, 'onProgress'>> & Pick<TranslateOptions, 'onProgress'> & { untiledLimit: number } {
+type CheckedOptions = Required<Omit<TranslateOptions, 'onProgress' | 'onTiled'>> & Pick<TranslateOptions, 'onProgress' | 'onTiled'> & { untiledLimit: number };
+
+function checkOptions(op: string, options: TranslateOptions): CheckedOptions {
   if (options === null || typeof options !== 'object') throw new AttributeError(op, 'options', 'an object', String(options));
-  const { tileSize = 'auto', memoryBudget = DEFAULT_MEMORY_BUDGET, onProgress } = options;
+  const { tileSize = 'auto', memoryBudget = DEFAULT_MEMORY_BUDGET, onProgress, activationStore = 'auto', onTiled } = options;
   if (tileSize !== 'auto' && tileSize !== 'none' && !(typeof tileSize === 'number' && Number.isInteger(tileSize) && tileSize >= 1)) {
     throw new AttributeError(op, 'tileSize', "'auto', 'none' or a positive integer", JSON.stringify(tileSize));
   }
@@ -110,8 +116,12 @@ function checkOptions(op: string, options: TranslateOptions): Required<Omit<Tran
     throw new AttributeError(op, 'memoryBudget', 'a positive number of bytes', JSON.stringify(memoryBudget));
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new AttributeError(op, 'onProgress', 'a function', typeof onProgress);
+  if (onTiled !== undefined && typeof onTiled !== 'function') throw new AttributeError(op, 'onTiled', 'a function', typeof onTiled);
+  if (activationStore !== 'auto' && activationStore !== 'memory' && activationStore !== 'file') {
+    throw new AttributeError(op, 'activationStore', "'auto', 'memory' or 'file'", JSON.stringify(activationStore));
+  }
   const untiledLimit = options.memoryBudget === undefined ? DEFAULT_UNTILED_BYTES : memoryBudget;
-  return { tileSize, memoryBudget, onProgress, untiledLimit };
+  return { tileSize, memoryBudget, onProgress, activationStore, onTiled, untiledLimit };
 }
 
 /**
@@ -190,16 +200,33 @@ export async function translateImage(net: TranslatableGenerator, image: Tensor, 
     return y;
   }
 
-  const plan: TiledPlan = { steps: g.steps, norms: g.norms, halo: g.halo, tileSize: tile, macsToNorm: g.macsToNorm, macsPerPixel: g.macsPerPixel };
+  const plan: TiledPlan = {
+    steps: g.steps,
+    inChannels: c,
+    multiple: g.multiple,
+    tileSize: o.tileSize === 'auto' ? null : tile,
+    memoryBudget: o.memoryBudget,
+    store: o.activationStore,
+  };
   const n = image.rank === 4 ? image.shape[0] : 1;
-  const input = await image.data();
+  const pad: [number, number, number, number] = [top, bottom, left, right];
+  const cropped = top + bottom + left + right > 0;
+  // The host copy of the input: with one unpadded image it is what the tiles read, handed over
+  // (and let go after the front) rather than kept here, so a large photo is not held twice.
+  let input: Float32Array | null = await image.data();
   let result: Float32Array | null = null;
   let outC = 0;
   for (let i = 0; i < n; i++) {
-    const padded = reflectPadChw(input, i * c * h * w, c, h, w, [top, bottom, left, right]);
+    const tiledImage = { data: n === 1 && !cropped ? input : reflectPadChw(input!, i * c * h * w, c, h, w, pad), channels: c, height: H, width: W };
+    if (n === 1) input = null;
     const progress = o.onProgress ? (p: TranslateProgress) => o.onProgress!({ ...p, fraction: (i + p.fraction) / n }) : undefined;
-    const y = await translateTiled(e, plan, { data: padded, channels: c, height: H, width: W }, progress);
+    const y = await translateTiled(e, plan, tiledImage, progress);
+    o.onTiled?.(y.report);
     outC = y.channels;
+    if (n === 1 && !cropped) {
+      result = y.data;
+      break;
+    }
     result ??= new Float32Array(n * outC * h * w);
     for (let ch = 0; ch < outC; ch++) {
       for (let r = 0; r < h; r++) {
