@@ -122,8 +122,8 @@ export async function fileStore(channels: number, height: number, width: number,
   const random = new Uint8Array(12);
   globalThis.crypto.getRandomValues(random);
   const name = join(tmp, `cyclegan-engine-activation-${[...random].map((b) => b.toString(16).padStart(2, '0')).join('')}.f32`);
-  // 'wx': fails rather than reuse anything already at that name (a planted file or link).
-  const fd = fs.openSync(name, 'wx', 0o600);
+  // 'wx+' (read and write): fails rather than reuse anything already at that name (a planted file or link).
+  const fd = fs.openSync(name, 'wx+', 0o600);
   let open = true;
   const cleanup = (): void => {
     if (!open) return;
