@@ -25,6 +25,9 @@ export interface TranslateProgress {
   /** Pass just finished (1-based) of all passes over the image; 1 of 1 when not tiled. */
   pass: number;
   passes: number;
+  /** Tiles done over all passes so far and in all (1 of 1 when not tiled): a bar's position. */
+  step: number;
+  steps: number;
 }
 
 /** Where the stored activation lives: 'auto' picks memory up to STORE_IN_MEMORY_BYTES. */
@@ -155,20 +158,25 @@ export async function translateTiled(
   // Progress over every pass of every segment, weighted by multiply-adds.
   let total = 0;
   let passes = 0;
+  let steps = 0;
   for (const p of segments) {
-    const costs = passCosts(p.seg, tilesOf(p.seg, p.size[0], p.size[1]));
+    const tiles = tilesOf(p.seg, p.size[0], p.size[1]);
+    const costs = passCosts(p.seg, tiles);
     total += costs.reduce((a, b) => a + b, 0);
     passes += costs.length;
+    steps += costs.length * tiles.length;
   }
   let done = 0;
   let pass = 0;
+  let step = 0;
   const progress: PassProgress = {
     passStarted: () => {
       pass++;
     },
     tileDone: (tile, tiles, cost) => {
       done += cost;
-      onProgress?.({ fraction: Math.min(1, done / total), tile, tiles, pass, passes });
+      step++;
+      onProgress?.({ fraction: Math.min(1, done / total), tile, tiles, pass, passes, step, steps });
     },
   };
 

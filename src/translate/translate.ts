@@ -196,7 +196,7 @@ export async function translateImage(net: TranslatableGenerator, image: Tensor, 
         return image.rank === 3 ? out.reshape([out.shape[1], h, w]) : out;
       }),
     );
-    o.onProgress?.({ fraction: 1, tile: 1, tiles: 1, pass: 1, passes: 1 });
+    o.onProgress?.({ fraction: 1, tile: 1, tiles: 1, pass: 1, passes: 1, step: 1, steps: 1 });
     return y;
   }
 
