@@ -86,25 +86,106 @@ interface NodeFsSync {
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
   closeSync(fd: number): void;
   unlinkSync(path: string): void;
+  readdirSync(path: string): string[];
 }
 
 /** Temporary files still open, removed when the process exits (also after a failure). */
 const liveFiles = new Set<() => void>();
 let exitHookInstalled = false;
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  const proc = (globalThis as { process?: { once(event: string, f: () => void): void } }).process;
-  proc?.once('exit', () => {
-    for (const cleanup of [...liveFiles]) cleanup();
-  });
+interface NodeProcess {
+  pid: number;
+  once(event: string, f: () => void): void;
+  removeListener(event: string, f: () => void): void;
+  listenerCount(event: string): number;
+  kill(pid: number, signal?: string | number): boolean;
+}
+
+function nodeProcess(): NodeProcess | undefined {
+  return (globalThis as { process?: NodeProcess }).process;
+}
+
+function cleanupAll(): void {
+  for (const cleanup of [...liveFiles]) cleanup();
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const signalListeners = new Map<string, () => void>();
+
+/**
+ * While a file exists: removes it at exit, and on SIGINT/SIGTERM/SIGHUP when nothing else
+ * listens for the signal (Node would then end the process without an 'exit' event): the files
+ * go and the signal is raised again with its default action. A program that handles the signal
+ * itself (the CLI) decides when to exit, and the 'exit' hook cleans up then.
+ */
+function watchProcess(on: boolean): void {
+  const proc = nodeProcess();
+  if (!proc) return;
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    proc.once('exit', cleanupAll);
+  }
+  if (!on) {
+    for (const [sig, f] of signalListeners) proc.removeListener(sig, f);
+    signalListeners.clear();
+    return;
+  }
+  for (const sig of SIGNALS) {
+    if (signalListeners.has(sig)) continue;
+    const onSignal = (): void => {
+      signalListeners.delete(sig);
+      if (proc.listenerCount(sig) > 0) return;
+      cleanupAll();
+      proc.kill(proc.pid, sig);
+    };
+    try {
+      proc.once(sig, onSignal);
+      signalListeners.set(sig, onSignal);
+    } catch {
+      // A platform without this signal.
+    }
+  }
+}
+
+const PREFIX = 'cyclegan-engine-activation-';
+
+/**
+ * Removes activation files of this kind left in `dir` by processes that no longer run (killed
+ * with SIGKILL, say): the name carries the creating process's id. A file of a live process,
+ * or one whose owner cannot be told, is left alone (on POSIX an open file stays usable after
+ * its name is removed, so even a wrong guess would not disturb its owner).
+ */
+function removeStale(fs: NodeFsSync, dir: string, join: (...p: string[]) => string): void {
+  const proc = nodeProcess();
+  if (!proc) return;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${PREFIX}(\\d+)-[0-9a-f]+\\.f32$`).exec(name);
+    if (!m || Number(m[1]) === proc.pid) continue;
+    try {
+      proc.kill(Number(m[1]), 0);
+      continue;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ESRCH') continue;
+    }
+    try {
+      fs.unlinkSync(join(dir, name));
+    } catch {
+      // Removed by someone else meanwhile, or not ours to remove.
+    }
+  }
 }
 
 /**
  * A [C, H, W] activation in a temporary file of the OS temp folder, created exclusively under a
  * random name (readable by its owner only) and removed by dispose() or, failing that, when the
- * process exits. Stored row by row with the channels of a pixel together ([H, W, C]), so that a
+ * process exits or is ended by a signal it does not handle; files that killed processes left
+ * behind are removed by the next one. Stored row by row with the channels of a pixel together ([H, W, C]), so that a
  * rectangle's row is one contiguous read or write.
  */
 export async function fileStore(channels: number, height: number, width: number, dir?: string): Promise<ActivationStore> {
@@ -119,9 +200,11 @@ export async function fileStore(channels: number, height: number, width: number,
   } catch {
     throw new CycleGANError("translate: activationStore 'file' needs Node.js (in a browser use 'memory')");
   }
+  removeStale(fs, tmp, join);
   const random = new Uint8Array(12);
   globalThis.crypto.getRandomValues(random);
-  const name = join(tmp, `cyclegan-engine-activation-${[...random].map((b) => b.toString(16).padStart(2, '0')).join('')}.f32`);
+  const pid = nodeProcess()?.pid ?? 0;
+  const name = join(tmp, `${PREFIX}${pid}-${[...random].map((b) => b.toString(16).padStart(2, '0')).join('')}.f32`);
   // 'wx+' (read and write): fails rather than reuse anything already at that name (a planted file or link).
   const fd = fs.openSync(name, 'wx+', 0o600);
   let open = true;
@@ -129,6 +212,7 @@ export async function fileStore(channels: number, height: number, width: number,
     if (!open) return;
     open = false;
     liveFiles.delete(cleanup);
+    if (liveFiles.size === 0) watchProcess(false);
     try {
       fs.closeSync(fd);
     } finally {
@@ -140,7 +224,7 @@ export async function fileStore(channels: number, height: number, width: number,
     }
   };
   liveFiles.add(cleanup);
-  installExitHook();
+  watchProcess(true);
 
   const pixelBytes = channels * 4;
   const live = (): void => {

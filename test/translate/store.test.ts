@@ -1,9 +1,13 @@
 // The whole-image activation stores of tiled translation (src/translate/store.ts): rectangles
 // read back as written, in memory and in a temporary file ([H, W, C] on disk), the file created
-// exclusively under a random name in the given folder and removed by dispose().
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+// exclusively under a random name in the given folder and removed by dispose(), by a signal
+// the process does not handle, and (when left by a killed process) by the next store.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/rng.js';
 import { arrayPlanes, fileStore, type ActivationStore } from '../../src/translate/store.js';
@@ -61,5 +65,34 @@ describe('activation stores', () => {
     expect(existsSync(a.path!)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
     expect(() => a.read([0, 1], [0, 1])).toThrow(/after it was removed/);
+  });
+
+  it('file: a SIGTERM with no handler removes it; a file of a dead process is removed by the next store', async () => {
+    const sub = mkdtempSync(join(dir, 'signal-'));
+    // The store module bundled for a child process (it is TypeScript here).
+    const bundle = join(sub, 'store.mjs');
+    const here = dirname(fileURLToPath(import.meta.url));
+    buildSync({ entryPoints: [join(here, '../../src/translate/store.ts')], bundle: true, format: 'esm', platform: 'node', outfile: bundle, logLevel: 'silent' });
+    const script = join(sub, 'child.mjs');
+    writeFileSync(script, `import { fileStore } from './store.mjs';\nconst s = await fileStore(2, 3, 4, process.argv[2]);\nconsole.log(s.path);\nsetInterval(() => {}, 1000);\n`);
+    const files = join(sub, 'files');
+    mkdirSync(files);
+    const child = spawn(process.execPath, [script, files], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const path = await new Promise<string>((resolve) => child.stdout.once('data', (b: Buffer) => resolve(b.toString().trim())));
+    expect(existsSync(path)).toBe(true);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    expect(readdirSync(files)).toEqual([]);
+
+    // A file named for a process that is gone (as SIGKILL leaves it), and one of a live process.
+    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    const deadName = `cyclegan-engine-activation-${dead.stdout.trim()}-00ff.f32`;
+    const liveName = `cyclegan-engine-activation-${process.ppid}-00ff.f32`;
+    writeFileSync(join(files, deadName), 'x');
+    writeFileSync(join(files, liveName), 'x');
+    const next = await fileStore(1, 1, 1, files);
+    expect(readdirSync(files).sort()).toEqual([liveName, next.path!.slice(files.length + 1)].sort());
+    next.dispose();
   });
 });
