@@ -87,15 +87,16 @@ async function normalise(ctx: RunContext, x: Tensor, step: Extract<Step, { kind:
   const m = step.module;
   const weight = m.weight ? await m.weight.data() : null;
   const bias = m.bias ? await m.bias.data() : null;
-  const out = new Float32Array(data.length);
+  // In place in the host copy (one large array per norm rather than two: a front tile's is
+  // about 100 MiB with the default budget).
   const plane = h * w;
   for (let ch = 0; ch < c; ch++) {
     const scale = st.invStd[ch] * (weight ? weight[ch] : 1);
     const shift = (bias ? bias[ch] : 0) - st.mean[ch] * scale;
     const base = ch * plane;
-    for (let k = base; k < base + plane; k++) out[k] = data[k] * scale + shift;
+    for (let k = base; k < base + plane; k++) data[k] = data[k] * scale + shift;
   }
-  return ctx.engine.tensor(out, x.shape);
+  return ctx.engine.tensor(data, x.shape);
 }
 
 type Axes = [AxisState, AxisState];
