@@ -2,7 +2,7 @@
 // network's size multiple (the product of its strides, 4 for the seed's generator) and the
 // result cropped back, so the output has the input's size. Images whose activations would not
 // fit the memory budget run in tiles with whole-image InstanceNorm statistics (./tiled.ts),
-// which gives the untiled result.
+// which gives the untiled result within float rounding (1e-4).
 import { AttributeError, ShapeError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -48,18 +48,22 @@ export interface TranslateOptions {
 }
 
 /**
- * Default bytes for a forward pass's activations. With the image's own buffers (input, output
- * and their host copies: about 48 bytes a pixel) a 12-megapixel photo then stays near 1.4 GiB.
+ * Default bytes for a tile's forward pass's activations (each segment of ./tiled.ts sizes its
+ * tiles to it). Besides them a tiled translation holds the input and output and their host
+ * copies (about 36 bytes a pixel), and the stored activation (64 bytes a pixel for the seed's
+ * generator; in a temporary file past STORE_IN_MEMORY_BYTES).
  */
 export const DEFAULT_MEMORY_BUDGET = 384 * 1024 * 1024;
 
 /**
- * Default limit of an untiled pass's estimated activations. Tiling costs a pass over every tile
- * per InstanceNorm (24 passes for 9 blocks) and a halo of recomputed pixels around each tile: a
- * 512x512 photo (512 MiB estimated, about 530 MiB of WASM heap untiled) ran in 4 tiles x 24
- * passes in 325 s instead of one pass (2 threads, loaded machine). Up to 1 GiB (about 2
- * megapixels with the seed's generator) one pass fits a wasm32 memory easily; larger photos
- * are tiled, with tiles sized to DEFAULT_MEMORY_BUDGET so a 12-megapixel one stays small.
+ * Default limit of an untiled pass's estimated activations. Tiling costs about 2.5 times the
+ * multiply-adds of one pass for the seed's generator (./tiled.ts: the front's layers once per
+ * norm before the stored activation, each residual block's first convolution three times and
+ * its second twice, the back's upsampling layers once per norm after it) plus a halo of
+ * recomputed pixels around each tile; a 600x400 photo took 67 s tiled against 25 s untiled (2
+ * threads, heavily loaded machine). Up to 1 GiB (about 2 megapixels with the seed's generator)
+ * one pass fits a wasm32 memory easily; larger photos are tiled, with tiles sized to
+ * DEFAULT_MEMORY_BUDGET so a 12-megapixel one stays small.
  */
 export const DEFAULT_UNTILED_BYTES = 1024 * 1024 * 1024;
 
