@@ -74,6 +74,15 @@ export interface TiledReport {
   segments: { name: string; tiles: number; tile: [number, number]; halo: number; passes: number }[];
 }
 
+/**
+ * Residual bands take this share of the budget: a band's tensors also live on the host (the
+ * rows read, the norms' copies, the output waiting for the next band) and the heap keeps the
+ * band's input through the block. Measured with bench/translate_memory.mjs on a 12-megapixel
+ * photo: bands sized to the whole 384 MiB budget (84 rows of 1000 x 256) grew the WASM memory
+ * from 426 to 801 MiB and the peak RSS to 1424 MiB in the first block.
+ */
+const IN_PLACE_SHARE = 4;
+
 interface Planned {
   seg: Segment;
   /** Source size [rows, cols] in the segment's pixels. */
@@ -95,7 +104,7 @@ function planSegment(plan: TiledPlan, name: string, steps: Step[], inChannels: n
     const rows =
       plan.tileSize !== null
         ? Math.ceil(plan.tileSize / scale)
-        : Math.floor(plan.memoryBudget / (bytesPerPixel * (size[1] + 2 * halo))) - 2 * halo;
+        : Math.floor(plan.memoryBudget / (IN_PLACE_SHARE * bytesPerPixel * (size[1] + 2 * halo))) - 2 * halo;
     // A band at least as tall as the halo, so the next band's halo stays inside this one.
     tile = [Math.max(halo, 1, rows), size[1]];
   } else {
