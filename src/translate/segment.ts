@@ -320,6 +320,9 @@ export async function runSegment(engine: Engine, seg: Segment, source: Planes, s
         throw new CycleGANError(`translate: internal error: a pass of ${seg.name} never reached norm ${norms[pass]}`);
       }
       progress.tileDone(ti + 1, tiles.length, (costs[pass] * th * tw) / totalPixels);
+      // A macrotask turn between tiles: the awaits above resolve as microtasks, and a program's
+      // signal handlers and timers (the CLI's Ctrl-C) run only between macrotasks.
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
     }
     flush();
     if (acc) stats[acc.index] = finishStats(acc);

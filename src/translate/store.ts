@@ -96,8 +96,6 @@ let exitHookInstalled = false;
 interface NodeProcess {
   pid: number;
   once(event: string, f: () => void): void;
-  removeListener(event: string, f: () => void): void;
-  listenerCount(event: string): number;
   kill(pid: number, signal?: string | number): boolean;
 }
 
@@ -109,42 +107,17 @@ function cleanupAll(): void {
   for (const cleanup of [...liveFiles]) cleanup();
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-const signalListeners = new Map<string, () => void>();
-
 /**
- * While a file exists: removes it at exit, and on SIGINT/SIGTERM/SIGHUP when nothing else
- * listens for the signal (Node would then end the process without an 'exit' event): the files
- * go and the signal is raised again with its default action. A program that handles the signal
- * itself (the CLI) decides when to exit, and the 'exit' hook cleans up then.
+ * While a file exists, removes it at exit ('exit' runs on process.exit and a normal end). No
+ * signal listener is added: one would turn off Node's default action, and a translation whose
+ * awaits resolve as microtasks would then ignore SIGTERM until it ends. A process ended by a
+ * signal it does not handle leaves its file, which the next store removes (removeStale).
  */
-function watchProcess(on: boolean): void {
+function watchProcess(): void {
   const proc = nodeProcess();
-  if (!proc) return;
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    proc.once('exit', cleanupAll);
-  }
-  if (!on) {
-    for (const [sig, f] of signalListeners) proc.removeListener(sig, f);
-    signalListeners.clear();
-    return;
-  }
-  for (const sig of SIGNALS) {
-    if (signalListeners.has(sig)) continue;
-    const onSignal = (): void => {
-      signalListeners.delete(sig);
-      if (proc.listenerCount(sig) > 0) return;
-      cleanupAll();
-      proc.kill(proc.pid, sig);
-    };
-    try {
-      proc.once(sig, onSignal);
-      signalListeners.set(sig, onSignal);
-    } catch {
-      // A platform without this signal.
-    }
-  }
+  if (!proc || exitHookInstalled) return;
+  exitHookInstalled = true;
+  proc.once('exit', cleanupAll);
 }
 
 const PREFIX = 'cyclegan-engine-activation-';
@@ -184,8 +157,8 @@ function removeStale(fs: NodeFsSync, dir: string, join: (...p: string[]) => stri
 /**
  * A [C, H, W] activation in a temporary file of the OS temp folder, created exclusively under a
  * random name (readable by its owner only) and removed by dispose() or, failing that, when the
- * process exits or is ended by a signal it does not handle; files that killed processes left
- * behind are removed by the next one. Stored row by row with the channels of a pixel together ([H, W, C]), so that a
+ * process exits; files that processes killed by a signal left behind are removed by the next
+ * one. Stored row by row with the channels of a pixel together ([H, W, C]), so that a
  * rectangle's row is one contiguous read or write.
  */
 export async function fileStore(channels: number, height: number, width: number, dir?: string): Promise<ActivationStore> {
@@ -212,7 +185,6 @@ export async function fileStore(channels: number, height: number, width: number,
     if (!open) return;
     open = false;
     liveFiles.delete(cleanup);
-    if (liveFiles.size === 0) watchProcess(false);
     try {
       fs.closeSync(fd);
     } finally {
@@ -224,7 +196,7 @@ export async function fileStore(channels: number, height: number, width: number,
     }
   };
   liveFiles.add(cleanup);
-  watchProcess(true);
+  watchProcess();
 
   const pixelBytes = channels * 4;
   const live = (): void => {
