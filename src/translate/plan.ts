@@ -183,7 +183,8 @@ export function haloOf(steps: Step[], multiple: number): number {
   const axis: AxisState = { start: big, len: big, full: big * 4, vt: 0, vb: 0 };
   const g = geometryOf(steps, [axis, axis]);
   let halo = 0;
-  for (const [a] of [...g.norms, g.output]) {
+  // g.norms is indexed by norm number: a segment's list has holes where other segments' norms are.
+  for (const [a] of [...g.norms.filter((x) => x !== undefined), g.output]) {
     const scale = a.full / axis.full;
     halo = Math.max(halo, Math.ceil(a.vt / scale), Math.ceil(a.vb / scale));
   }
@@ -214,4 +215,61 @@ export function activationProfile(steps: Step[], inChannels: number): { floatsPe
   };
   walk(steps);
   return { floatsPerPixel: largest, macsPerPixel: macs, macsToNorm };
+}
+
+/**
+ * Peak bytes of a forward pass, in units of its largest activation: the layer's input and
+ * output and the convolution's workspace. Measured on the WASM backend with
+ * bench/translate_memory.mjs: a 591x591 forward of the seed's generator (largest activation
+ * 128 floats a pixel, 171 MiB) grew the heap to 703 MiB, 4.1 of them.
+ */
+export const PEAK_ACTIVATIONS = 4;
+
+/** The channels after `steps` run on `inChannels` (the last layer that sets them). */
+export function channelsAfter(steps: Step[], inChannels: number): number {
+  let c = inChannels;
+  for (const s of steps) {
+    if (s.kind === 'layer' && s.outChannels !== null) c = s.outChannels;
+    else if (s.kind === 'residual') c = channelsAfter(s.body, c);
+  }
+  return c;
+}
+
+/** Floats per input pixel of the activation before each top-level step and after the last. */
+function activationsAt(steps: Step[], inChannels: number): number[] {
+  let channels = inChannels;
+  let scale = 1;
+  const out = [channels];
+  for (const s of steps) {
+    if (s.kind === 'layer') {
+      const a = s.axes[0];
+      if (a.type === 'conv') scale /= a.s * a.s;
+      if (a.type === 'convT') scale *= a.s * a.s;
+      if (a.type === 'up') scale *= a.f * a.f;
+      if (s.outChannels !== null) channels = s.outChannels;
+    }
+    out.push(channels * scale);
+  }
+  return out;
+}
+
+/**
+ * The stored schedule's split of a generator's top-level steps: `front` runs from the image to
+ * the checkpoint, whose whole-image activation is kept; `blocks` are the residual steps that
+ * follow it, each run over the kept activation in place; `back` runs from it to the output.
+ * The checkpoint is the start of a run of top-level residual blocks, the one whose activation
+ * is smallest (the seed's generator: after the two stride-2 convolutions, 256 channels at a
+ * quarter of each side, 16 floats per input pixel). Null when there is no residual block.
+ */
+export function splitAtCheckpoint(steps: Step[], inChannels: number): { front: Step[]; blocks: Step[]; back: Step[] } | null {
+  const sizes = activationsAt(steps, inChannels);
+  let best = -1;
+  for (let p = 0; p < steps.length; p++) {
+    const startsRun = steps[p].kind === 'residual' && (p === 0 || steps[p - 1].kind !== 'residual');
+    if (startsRun && (best < 0 || sizes[p] < sizes[best])) best = p;
+  }
+  if (best < 0) return null;
+  let end = best;
+  while (end < steps.length && steps[end].kind === 'residual') end++;
+  return { front: steps.slice(0, best), blocks: steps.slice(best, end), back: steps.slice(end) };
 }

@@ -1,150 +1,52 @@
-// Tiled translation of one image, exact: every tile carries a halo wide enough for the whole
-// network's receptive field, and each InstanceNorm uses the statistics of the WHOLE image.
-// Those statistics are found in passes: pass k runs every tile up to norm k (normalising the
-// earlier norms with their already known whole-image statistics) and adds up the per-channel
-// sum and sum of squares of norm k's input over the part of the tile it owns; the last pass
-// runs every tile to the end and keeps the part of the output it owns. Peak memory is that of
-// one tile; the price is recomputing the early layers once per norm.
+// Tiled translation of one image, exact: each InstanceNorm uses the statistics of the WHOLE
+// image, gathered in passes over tiles (./segment.ts). Re-running every earlier layer once per
+// norm would cost 23 passes of the whole network for a 9-block generator, so the schedule
+// keeps one whole-image activation where it is small (./plan.ts splitAtCheckpoint: after the
+// two stride-2 convolutions, 64 bytes per input pixel) and splits the work there:
+//   front:  image -> stored activation, one pass per norm before it (3) and one that stores;
+//   blocks: each residual block over the stored activation, in place by row bands with a
+//           one-band lag (stats of its first norm; of its second; output): 3 passes of a block;
+//   back:   stored activation -> output by tiles, one pass per norm after it (2) and the output.
+// A generator without residual blocks runs as one segment from image to output (every layer
+// recomputed once per norm). The stored activation lives in memory or in a temporary file
+// (./store.ts); where it lives changes nothing in the result.
 import type { Engine } from '../engine.js';
 import { CycleGANError } from '../errors.js';
-import { add } from '../ops/arithmetic.js';
-import type { Tensor } from '../tensor.js';
-import { advance, type AxisState, type Step } from './plan.js';
+import { activationProfile, channelsAfter, geometryOf, haloOf, PEAK_ACTIVATIONS, splitAtCheckpoint, type Step } from './plan.js';
+import { passCosts, runSegment, tilesOf, type NormStats, type PassProgress, type Segment } from './segment.js';
+import { arrayPlanes, fileStore, type ActivationStore } from './store.js';
 
 export interface TranslateProgress {
   /** Share of the image's work done, 0..1 (weighted by each pass's multiply-adds). */
   fraction: number;
-  /** Tile just finished (1-based) and tiles per pass; 1 of 1 when not tiled. */
+  /** Tile just finished (1-based) and tiles in this pass; 1 of 1 when not tiled. */
   tile: number;
   tiles: number;
-  /** Pass just finished (1-based): one per InstanceNorm to gather statistics, then the output pass. */
+  /** Pass just finished (1-based) of all passes over the image; 1 of 1 when not tiled. */
   pass: number;
   passes: number;
+  /** Tiles done over all passes so far and in all (1 of 1 when not tiled): a bar's position. */
+  step: number;
+  steps: number;
 }
 
-/** Per-channel mean and 1/sqrt(var + eps) of a norm's input over the whole image. */
-interface NormStats {
-  mean: Float64Array;
-  invStd: Float64Array;
-}
-
-interface Accumulator {
-  index: number;
-  eps: number;
-  sum: Float64Array | null;
-  sq: Float64Array | null;
-  count: number;
-}
-
-interface RunContext {
-  engine: Engine;
-  stats: NormStats[];
-  /** The norm whose input statistics this pass gathers, or null in the output pass. */
-  gather: Accumulator | null;
-  /** The tile's core (the part it owns) in input pixels: [rows, cols] as [from, to). */
-  core: [[number, number], [number, number]];
-  inputSize: [number, number];
-}
-
-/** Local [from, to) of what a tile owns along one axis of a frame, checked to be exact. */
-function owned(a: AxisState, core: [number, number], inputFull: number, what: string): [number, number] {
-  const from = (core[0] * a.full) / inputFull - a.start;
-  const to = (core[1] * a.full) / inputFull - a.start;
-  if (!Number.isInteger(from) || !Number.isInteger(to) || from < a.vt || to > a.len - a.vb) {
-    throw new CycleGANError(`translate: internal error: the tile halo does not cover ${what} (owned ${from}..${to}, exact ${a.vt}..${a.len - a.vb})`);
-  }
-  return [from, to];
-}
-
-async function normalise(ctx: RunContext, x: Tensor, step: Extract<Step, { kind: 'norm' }>, at: [AxisState, AxisState]): Promise<Tensor | null> {
-  const [, c, h, w] = x.shape;
-  const data = await x.data();
-  const acc = ctx.gather;
-  if (acc && acc.index === step.index) {
-    acc.eps = step.module.eps;
-    acc.sum ??= new Float64Array(c);
-    acc.sq ??= new Float64Array(c);
-    const [r0, r1] = owned(at[0], ctx.core[0], ctx.inputSize[0], `norm ${step.index}'s rows`);
-    const [c0, c1] = owned(at[1], ctx.core[1], ctx.inputSize[1], `norm ${step.index}'s columns`);
-    for (let ch = 0; ch < c; ch++) {
-      let s = 0;
-      let q = 0;
-      for (let r = r0; r < r1; r++) {
-        const row = ch * h * w + r * w;
-        for (let k = row + c0; k < row + c1; k++) {
-          const v = data[k];
-          s += v;
-          q += v * v;
-        }
-      }
-      acc.sum[ch] += s;
-      acc.sq![ch] += q;
-    }
-    acc.count += (r1 - r0) * (c1 - c0);
-    return null;
-  }
-  const st = ctx.stats[step.index];
-  const m = step.module;
-  const weight = m.weight ? await m.weight.data() : null;
-  const bias = m.bias ? await m.bias.data() : null;
-  const out = new Float32Array(data.length);
-  const plane = h * w;
-  for (let ch = 0; ch < c; ch++) {
-    const scale = st.invStd[ch] * (weight ? weight[ch] : 1);
-    const shift = (bias ? bias[ch] : 0) - st.mean[ch] * scale;
-    const base = ch * plane;
-    for (let k = base; k < base + plane; k++) out[k] = data[k] * scale + shift;
-  }
-  return ctx.engine.tensor(out, x.shape);
-}
+/** Where the stored activation lives: 'auto' picks memory up to STORE_IN_MEMORY_BYTES. */
+export type ActivationStoreKind = 'auto' | 'memory' | 'file';
 
 /**
- * Runs `steps` on a tile tensor. Returns the result and its axes, or null when the pass stopped
- * at the norm it gathers. Never disposes `x` (the caller's); disposes what it made.
+ * Largest stored activation kept in memory by 'auto' (in Node; a page has no files). A
+ * 12-megapixel photo's is 732 MiB: in memory it would join the WASM heap (input, output,
+ * weights and the tiles' activations) and the output's copies, past 1.5 GiB resident; in a
+ * file the process stays far below (bench/translate_memory.mjs).
  */
-async function runSteps(ctx: RunContext, steps: Step[], x: Tensor, at: [AxisState, AxisState]): Promise<{ y: Tensor; at: [AxisState, AxisState] } | null> {
-  let h = x;
-  let axes = at;
-  const drop = (t: Tensor): void => {
-    if (t !== x) t.dispose();
-  };
-  try {
-    for (const step of steps) {
-      let next: Tensor | null;
-      if (step.kind === 'layer') {
-        const cur = h;
-        next = ctx.engine.noGrad(() => step.module.forward(cur));
-        axes = [advance(axes[0], step.axes[0]), advance(axes[1], step.axes[1])];
-      } else if (step.kind === 'norm') {
-        next = await normalise(ctx, h, step, axes);
-        if (next === null) {
-          drop(h);
-          return null;
-        }
-      } else {
-        const body = await runSteps(ctx, step.body, h, axes);
-        if (body === null) {
-          drop(h);
-          return null;
-        }
-        const cur = h;
-        next = ctx.engine.noGrad(() => add(cur, body.y));
-        body.y.dispose();
-        axes = [0, 1].map((i) => ({ ...axes[i], vt: Math.max(axes[i].vt, body.at[i].vt), vb: Math.max(axes[i].vb, body.at[i].vb) })) as [AxisState, AxisState];
-      }
-      drop(h);
-      h = next;
-    }
-  } catch (e) {
-    drop(h);
-    throw e;
-  }
-  return { y: h, at: axes };
-}
+export const STORE_IN_MEMORY_BYTES = 512 * 1024 * 1024;
 
 export interface TiledImage {
-  /** [C, H, W] values of one image, H and W multiples of the network's size multiple. */
-  data: Float32Array;
+  /**
+   * [C, H, W] values of one image, H and W multiples of the network's size multiple. Set to
+   * null once the image is no longer read (after the front), so a large photo's copy can go.
+   */
+  data: Float32Array | null;
   channels: number;
   height: number;
   width: number;
@@ -152,113 +54,173 @@ export interface TiledImage {
 
 export interface TiledPlan {
   steps: Step[];
-  norms: number;
-  halo: number;
-  tileSize: number;
-  macsToNorm: number[];
-  macsPerPixel: number;
+  inChannels: number;
+  /** The multiple the image sides have (product of the strides). */
+  multiple: number;
+  /** Core side in input pixels forced by the caller, or null to size tiles to memoryBudget. */
+  tileSize: number | null;
+  /** Bytes the activations of one tile's forward pass may take. */
+  memoryBudget: number;
+  store: ActivationStoreKind;
+  /** Folder of the temporary file (default: the OS temp folder). */
+  storeDir?: string;
 }
 
-function cores(size: number, tile: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let a = 0; a < size; a += tile) out.push([a, Math.min(size, a + tile)]);
-  return out;
+/** What translateTiled did (for benchmarks and tests). */
+export interface TiledReport {
+  schedule: 'stored' | 'passes';
+  store: 'memory' | 'file' | null;
+  storeBytes: number;
+  segments: { name: string; tiles: number; tile: [number, number]; halo: number; passes: number }[];
 }
 
-/** Translates one image in tiles; returns [outC, H, W] values. */
+/**
+ * Residual bands take this share of the budget: a band's tensors also live on the host (the
+ * rows read, the norms' copies, the output waiting for the next band) and the heap keeps the
+ * band's input through the block. Measured with bench/translate_memory.mjs on a 12-megapixel
+ * photo: bands sized to the whole 384 MiB budget (84 rows of 1000 x 256) grew the WASM memory
+ * from 426 to 801 MiB and the peak RSS to 1424 MiB in the first block.
+ */
+const IN_PLACE_SHARE = 4;
+
+interface Planned {
+  seg: Segment;
+  /** Source size [rows, cols] in the segment's pixels. */
+  size: [number, number];
+}
+
+/**
+ * A segment sized for a source of rows x cols whose pixels are `scale` input pixels a side.
+ * Forced tiles keep the caller's side in input pixels; otherwise the tile with its halo holds
+ * PEAK_ACTIVATIONS of the segment's largest activation within the budget.
+ */
+function planSegment(plan: TiledPlan, name: string, steps: Step[], inChannels: number, size: [number, number], scale: number, multiple: number, inPlace: boolean): Planned {
+  const halo = haloOf(steps, multiple);
+  const profile = activationProfile(steps, inChannels);
+  const bytesPerPixel = profile.floatsPerPixel * 4 * PEAK_ACTIVATIONS;
+  const round = (v: number): number => Math.max(multiple, Math.floor(v / multiple) * multiple);
+  let tile: [number, number];
+  if (inPlace) {
+    const rows =
+      plan.tileSize !== null
+        ? Math.ceil(plan.tileSize / scale)
+        : Math.floor(plan.memoryBudget / (IN_PLACE_SHARE * bytesPerPixel * (size[1] + 2 * halo))) - 2 * halo;
+    // A band at least as tall as the halo, so the next band's halo stays inside this one.
+    tile = [Math.max(halo, 1, rows), size[1]];
+  } else {
+    const side =
+      plan.tileSize !== null
+        ? Math.ceil(plan.tileSize / scale / multiple) * multiple
+        : round(Math.max(4 * multiple, Math.sqrt(plan.memoryBudget / bytesPerPixel) - 2 * halo));
+    tile = [Math.max(multiple, side), Math.max(multiple, side)];
+  }
+  return { seg: { name, steps, halo, tile, macsToNorm: profile.macsToNorm, macsPerPixel: profile.macsPerPixel, inPlace }, size };
+}
+
+function isNode(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+}
+
+async function createStore(kind: ActivationStoreKind, c: number, h: number, w: number, dir?: string): Promise<ActivationStore> {
+  const bytes = c * h * w * 4;
+  const useFile = kind === 'file' || (kind === 'auto' && bytes > STORE_IN_MEMORY_BYTES && isNode());
+  if (useFile) return fileStore(c, h, w, dir);
+  return arrayPlanes(new Float32Array(c * h * w), c, h, w);
+}
+
+/** Translates one image in tiles; returns [outC, H, W] values and what was done. */
 export async function translateTiled(
   engine: Engine,
   plan: TiledPlan,
   image: TiledImage,
   onProgress?: (p: TranslateProgress) => void,
-): Promise<{ data: Float32Array; channels: number }> {
+): Promise<{ data: Float32Array; channels: number; report: TiledReport }> {
   const { height: H, width: W, channels: C } = image;
-  const tiles: { core: [[number, number], [number, number]]; rows: [number, number]; cols: [number, number] }[] = [];
-  for (const r of cores(H, plan.tileSize)) {
-    for (const c of cores(W, plan.tileSize)) {
-      tiles.push({ core: [r, c], rows: [Math.max(0, r[0] - plan.halo), Math.min(H, r[1] + plan.halo)], cols: [Math.max(0, c[0] - plan.halo), Math.min(W, c[1] + plan.halo)] });
-    }
-  }
-  const passes = plan.norms + 1;
-  const pixelsOf = (t: (typeof tiles)[number]): number => (t.rows[1] - t.rows[0]) * (t.cols[1] - t.cols[0]);
-  const passCost = (p: number): number => (p < plan.norms ? plan.macsToNorm[p] : plan.macsPerPixel) + 1;
-  let total = 0;
-  for (let p = 0; p < passes; p++) for (const t of tiles) total += passCost(p) * pixelsOf(t);
-  let done = 0;
+  if (!image.data) throw new CycleGANError('translate: internal error: the image was released before translation');
+  const outC = channelsAfter(plan.steps, C);
+  const split = splitAtCheckpoint(plan.steps, C);
+  const full = (steps: Step[]): [number, number] => {
+    const g = geometryOf(steps, [
+      { start: 0, len: H, full: H, vt: 0, vb: 0 },
+      { start: 0, len: W, full: W, vt: 0, vb: 0 },
+    ]);
+    return [g.output[0].full, g.output[1].full];
+  };
 
+  let segments: Planned[];
+  let stored: { c: number; h: number; w: number } | null = null;
+  if (split) {
+    const [h, w] = full(split.front);
+    const c = channelsAfter(split.front, C);
+    if (H % h !== 0 || W % w !== 0 || H / h !== W / w) throw new CycleGANError(`translate: internal error: a ${W}x${H} image's checkpoint is ${w}x${h}`);
+    const scale = H / h;
+    stored = { c, h, w };
+    segments = [
+      planSegment(plan, 'front', split.front, C, [H, W], 1, plan.multiple, false),
+      ...split.blocks.map((b, i) => planSegment(plan, `residual block ${i + 1}`, [b], c, [h, w], scale, 1, true)),
+      planSegment(plan, 'back', split.back, c, [h, w], scale, 1, false),
+    ];
+  } else {
+    segments = [planSegment(plan, 'network', plan.steps, C, [H, W], 1, plan.multiple, false)];
+  }
+
+  // Progress over every pass of every segment, weighted by multiply-adds.
+  let total = 0;
+  let passes = 0;
+  let steps = 0;
+  for (const p of segments) {
+    const tiles = tilesOf(p.seg, p.size[0], p.size[1]);
+    const costs = passCosts(p.seg, tiles);
+    total += costs.reduce((a, b) => a + b, 0);
+    passes += costs.length;
+    steps += costs.length * tiles.length;
+  }
+  let done = 0;
+  let pass = 0;
+  let step = 0;
+  const progress: PassProgress = {
+    passStarted: () => {
+      pass++;
+    },
+    tileDone: (tile, tiles, cost) => {
+      done += cost;
+      step++;
+      onProgress?.({ fraction: Math.min(1, done / total), tile, tiles, pass, passes, step, steps });
+    },
+  };
+
+  const report: TiledReport = {
+    schedule: split ? 'stored' : 'passes',
+    store: null,
+    storeBytes: stored ? stored.c * stored.h * stored.w * 4 : 0,
+    segments: segments.map(({ seg, size }) => ({
+      name: seg.name,
+      tiles: tilesOf(seg, size[0], size[1]).length,
+      tile: seg.tile,
+      halo: seg.halo,
+      passes: passCosts(seg, []).length,
+    })),
+  };
   const stats: NormStats[] = [];
-  let output: Float32Array | null = null;
-  let outC = 0;
-  for (let pass = 0; pass < passes; pass++) {
-    const gathering = pass < plan.norms;
-    const acc: Accumulator | null = gathering ? { index: pass, eps: 0, sum: null, sq: null, count: 0 } : null;
-    for (let ti = 0; ti < tiles.length; ti++) {
-      const t = tiles[ti];
-      const [y0, y1] = t.rows;
-      const [x0, x1] = t.cols;
-      const th = y1 - y0;
-      const tw = x1 - x0;
-      const tileData = new Float32Array(C * th * tw);
-      for (let ch = 0; ch < C; ch++) {
-        for (let r = 0; r < th; r++) {
-          const src = ch * H * W + (y0 + r) * W + x0;
-          tileData.set(image.data.subarray(src, src + tw), ch * th * tw + r * tw);
-        }
-      }
-      const x = engine.tensor(tileData, [1, C, th, tw]);
-      const at: [AxisState, AxisState] = [
-        { start: y0, len: th, full: H, vt: 0, vb: 0 },
-        { start: x0, len: tw, full: W, vt: 0, vb: 0 },
-      ];
-      const ctx: RunContext = { engine, stats, gather: acc, core: t.core, inputSize: [H, W] };
-      let result;
-      try {
-        result = await runSteps(ctx, plan.steps, x, at);
-      } finally {
-        x.dispose();
-      }
-      if (!gathering) {
-        if (!result) throw new CycleGANError('translate: internal error: the output pass stopped early');
-        const { y, at: oat } = result;
-        try {
-          const [, oc, oh, ow] = y.shape;
-          const [r0, r1] = owned(oat[0], t.core[0], H, 'the output rows');
-          const [c0, c1] = owned(oat[1], t.core[1], W, 'the output columns');
-          if (oat[0].full !== H || oat[1].full !== W) throw new CycleGANError(`translate: the network's output is ${oat[1].full}x${oat[0].full}, not its input's ${W}x${H}`);
-          outC = oc;
-          output ??= new Float32Array(oc * H * W);
-          const yd = await y.data();
-          for (let ch = 0; ch < oc; ch++) {
-            for (let r = r0; r < r1; r++) {
-              const src = ch * oh * ow + r * ow;
-              output.set(yd.subarray(src + c0, src + c1), ch * H * W + (t.core[0][0] + r - r0) * W + t.core[1][0]);
-            }
-          }
-        } finally {
-          y.dispose();
-        }
-      } else if (result) {
-        result.y.dispose();
-        throw new CycleGANError(`translate: internal error: pass ${pass + 1} never reached norm ${pass}`);
-      }
-      done += passCost(pass) * pixelsOf(t);
-      onProgress?.({ fraction: done / total, tile: ti + 1, tiles: tiles.length, pass: pass + 1, passes });
-    }
-    if (acc) {
-      // InstanceNorm's biased variance over the whole image, accumulated in float64.
-      const n = acc.count;
-      const sum = acc.sum!;
-      const sq = acc.sq!;
-      const channels = sum.length;
-      const mean = new Float64Array(channels);
-      const invStd = new Float64Array(channels);
-      for (let ch = 0; ch < channels; ch++) {
-        mean[ch] = sum[ch] / n;
-        const variance = Math.max(0, sq[ch] / n - mean[ch] * mean[ch]);
-        invStd[ch] = 1 / Math.sqrt(variance + acc.eps);
-      }
-      stats[pass] = { mean, invStd };
+  const input = arrayPlanes(image.data, C, H, W);
+  const outData = new Float32Array(outC * H * W);
+  const output = arrayPlanes(outData, outC, H, W);
+  if (!stored) {
+    await runSegment(engine, segments[0].seg, input, output, stats, progress);
+  } else {
+    const store = await createStore(plan.store, stored.c, stored.h, stored.w, plan.storeDir);
+    report.store = store.kind;
+    try {
+      await runSegment(engine, segments[0].seg, input, store, stats, progress);
+      // The image is not read again: let its copy go before the output grows.
+      input.dispose();
+      image.data = null;
+      for (const p of segments.slice(1, -1)) await runSegment(engine, p.seg, store, store, stats, progress);
+      await runSegment(engine, segments[segments.length - 1].seg, store, output, stats, progress);
+    } finally {
+      store.dispose();
     }
   }
-  return { data: output!, channels: outC };
+  output.dispose();
+  return { data: outData, channels: outC, report };
 }

@@ -2,7 +2,7 @@
 // network's size multiple (the product of its strides, 4 for the seed's generator) and the
 // result cropped back, so the output has the input's size. Images whose activations would not
 // fit the memory budget run in tiles with whole-image InstanceNorm statistics (./tiled.ts),
-// which gives the untiled result.
+// which gives the untiled result within float rounding (1e-4).
 import { AttributeError, ShapeError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -11,11 +11,12 @@ import { slice } from '../ops/data.js';
 import { reflectionPad2d } from '../ops/pad.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { activationProfile, countNorms, haloOf, planOf, sizeMultiple, type Step } from './plan.js';
-import { translateTiled, type TiledPlan, type TranslateProgress } from './tiled.js';
+import { activationProfile, countNorms, haloOf, PEAK_ACTIVATIONS, planOf, sizeMultiple, type Step } from './plan.js';
+import { translateTiled, type ActivationStoreKind, type TiledPlan, type TiledReport, type TranslateProgress } from './tiled.js';
 import { engineOf } from '../engine.js';
 
-export type { TranslateProgress } from './tiled.js';
+export type { ActivationStoreKind, TiledReport, TranslateProgress } from './tiled.js';
+export { STORE_IN_MEMORY_BYTES } from './tiled.js';
 
 /** A generator: a module whose layers are the Sequential `model` (GeneratorResNet, ResnetGenerator). */
 export type TranslatableGenerator = Module & { readonly model: Sequential };
@@ -35,31 +36,38 @@ export interface TranslateOptions {
   memoryBudget?: number;
   /** Called as the work progresses (after each tile of each pass when tiled). */
   onProgress?: (progress: TranslateProgress) => void;
+  /**
+   * Where a tiled translation keeps its one whole-image activation (the residual blocks'
+   * input, 64 bytes per pixel for the seed's generator): 'memory', 'file' (a temporary file
+   * in the OS temp folder, Node only, removed when done or when the process exits), or 'auto'
+   * (default): memory up to STORE_IN_MEMORY_BYTES (512 MiB, about 8 megapixels), else a file.
+   * The result is the same either way.
+   */
+  activationStore?: ActivationStoreKind;
+  /** Called after a tiled translation of each image with what it did (schedule, store, tiles). */
+  onTiled?: (report: TiledReport) => void;
 }
 
 /**
- * Default bytes for a forward pass's activations. With the image's own buffers (input, output
- * and their host copies: about 48 bytes a pixel) a 12-megapixel photo then stays near 1.4 GiB.
+ * Default bytes for a tile's forward pass's activations (each segment of ./tiled.ts sizes its
+ * tiles to it). Besides them a tiled translation holds the input and output and their host
+ * copies (about 36 bytes a pixel), and the stored activation (64 bytes a pixel for the seed's
+ * generator; in a temporary file past STORE_IN_MEMORY_BYTES).
  */
 export const DEFAULT_MEMORY_BUDGET = 384 * 1024 * 1024;
 
 /**
- * Default limit of an untiled pass's estimated activations. Tiling costs a pass over every tile
- * per InstanceNorm (24 passes for 9 blocks) and a halo of recomputed pixels around each tile: a
- * 512x512 photo (512 MiB estimated, about 530 MiB of WASM heap untiled) ran in 4 tiles x 24
- * passes in 325 s instead of one pass (2 threads, loaded machine). Up to 1 GiB (about 2
- * megapixels with the seed's generator) one pass fits a wasm32 memory easily; larger photos
- * are tiled, with tiles sized to DEFAULT_MEMORY_BUDGET so a 12-megapixel one stays small.
+ * Default limit of an untiled pass's estimated activations. Tiling costs about 2.5 times the
+ * multiply-adds of one pass for the seed's generator (./tiled.ts: the front's layers once per
+ * norm before the stored activation, each residual block's first convolution three times and
+ * its second twice, the back's upsampling layers once per norm after it) plus a halo of
+ * recomputed pixels around each tile; a 600x400 photo took 67 s tiled against 25 s untiled (2
+ * threads, heavily loaded machine). Up to 1 GiB (about 2 megapixels with the seed's generator)
+ * one pass fits a wasm32 memory easily; larger photos are tiled, with tiles sized to
+ * DEFAULT_MEMORY_BUDGET so a 12-megapixel one stays small.
  */
 export const DEFAULT_UNTILED_BYTES = 1024 * 1024 * 1024;
 
-/**
- * Peak bytes of an untiled forward pass, in units of its largest activation: the layer's input
- * and output and the convolution's workspace. Measured on the WASM backend with
- * bench/translate_memory.mjs: a 591x591 forward of the seed's generator (largest activation
- * 128 floats a pixel, 171 MiB) grew the heap to 703 MiB, 4.1 of them.
- */
-const PEAK_ACTIVATIONS = 4;
 
 export interface GeneratorGeometry {
   steps: Step[];
@@ -101,9 +109,11 @@ export function tileSideFor(g: GeneratorGeometry, budget: number): number {
   return Math.max(4 * g.multiple, side);
 }
 
-function checkOptions(op: string, options: TranslateOptions): Required<Omit<TranslateOptions, 'onProgress'>> & Pick<TranslateOptions, 'onProgress'> & { untiledLimit: number } {
+type CheckedOptions = Required<Omit<TranslateOptions, 'onProgress' | 'onTiled'>> & Pick<TranslateOptions, 'onProgress' | 'onTiled'> & { untiledLimit: number };
+
+function checkOptions(op: string, options: TranslateOptions): CheckedOptions {
   if (options === null || typeof options !== 'object') throw new AttributeError(op, 'options', 'an object', String(options));
-  const { tileSize = 'auto', memoryBudget = DEFAULT_MEMORY_BUDGET, onProgress } = options;
+  const { tileSize = 'auto', memoryBudget = DEFAULT_MEMORY_BUDGET, onProgress, activationStore = 'auto', onTiled } = options;
   if (tileSize !== 'auto' && tileSize !== 'none' && !(typeof tileSize === 'number' && Number.isInteger(tileSize) && tileSize >= 1)) {
     throw new AttributeError(op, 'tileSize', "'auto', 'none' or a positive integer", JSON.stringify(tileSize));
   }
@@ -111,8 +121,12 @@ function checkOptions(op: string, options: TranslateOptions): Required<Omit<Tran
     throw new AttributeError(op, 'memoryBudget', 'a positive number of bytes', JSON.stringify(memoryBudget));
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new AttributeError(op, 'onProgress', 'a function', typeof onProgress);
+  if (onTiled !== undefined && typeof onTiled !== 'function') throw new AttributeError(op, 'onTiled', 'a function', typeof onTiled);
+  if (activationStore !== 'auto' && activationStore !== 'memory' && activationStore !== 'file') {
+    throw new AttributeError(op, 'activationStore', "'auto', 'memory' or 'file'", JSON.stringify(activationStore));
+  }
   const untiledLimit = options.memoryBudget === undefined ? DEFAULT_UNTILED_BYTES : memoryBudget;
-  return { tileSize, memoryBudget, onProgress, untiledLimit };
+  return { tileSize, memoryBudget, onProgress, activationStore, onTiled, untiledLimit };
 }
 
 /**
@@ -187,20 +201,37 @@ export async function translateImage(net: TranslatableGenerator, image: Tensor, 
         return image.rank === 3 ? out.reshape([out.shape[1], h, w]) : out;
       }),
     );
-    o.onProgress?.({ fraction: 1, tile: 1, tiles: 1, pass: 1, passes: 1 });
+    o.onProgress?.({ fraction: 1, tile: 1, tiles: 1, pass: 1, passes: 1, step: 1, steps: 1 });
     return y;
   }
 
-  const plan: TiledPlan = { steps: g.steps, norms: g.norms, halo: g.halo, tileSize: tile, macsToNorm: g.macsToNorm, macsPerPixel: g.macsPerPixel };
+  const plan: TiledPlan = {
+    steps: g.steps,
+    inChannels: c,
+    multiple: g.multiple,
+    tileSize: o.tileSize === 'auto' ? null : tile,
+    memoryBudget: o.memoryBudget,
+    store: o.activationStore,
+  };
   const n = image.rank === 4 ? image.shape[0] : 1;
-  const input = await image.data();
+  const pad: [number, number, number, number] = [top, bottom, left, right];
+  const cropped = top + bottom + left + right > 0;
+  // The host copy of the input: with one unpadded image it is what the tiles read, handed over
+  // (and let go after the front) rather than kept here, so a large photo is not held twice.
+  let input: Float32Array | null = await image.data();
   let result: Float32Array | null = null;
   let outC = 0;
   for (let i = 0; i < n; i++) {
-    const padded = reflectPadChw(input, i * c * h * w, c, h, w, [top, bottom, left, right]);
+    const tiledImage = { data: n === 1 && !cropped ? input : reflectPadChw(input!, i * c * h * w, c, h, w, pad), channels: c, height: H, width: W };
+    if (n === 1) input = null;
     const progress = o.onProgress ? (p: TranslateProgress) => o.onProgress!({ ...p, fraction: (i + p.fraction) / n }) : undefined;
-    const y = await translateTiled(e, plan, { data: padded, channels: c, height: H, width: W }, progress);
+    const y = await translateTiled(e, plan, tiledImage, progress);
+    o.onTiled?.(y.report);
     outC = y.channels;
+    if (n === 1 && !cropped) {
+      result = y.data;
+      break;
+    }
     result ??= new Float32Array(n * outC * h * w);
     for (let ch = 0; ch < outC; ch++) {
       for (let r = 0; r < h; r++) {

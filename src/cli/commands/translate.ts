@@ -162,13 +162,12 @@ async function translateOne(
   const started = performance.now();
   let barStarted = false;
   const onProgress = (p: TranslateProgress): void => {
-    const steps = p.tiles * p.passes;
     if (!barStarted) {
-      progress.start(steps, `${counter ? `${counter} ` : ''}${basename(job.from)} ${w}x${h}`);
+      progress.start(p.steps, `${counter ? `${counter} ` : ''}${basename(job.from)} ${w}x${h}`);
       barStarted = true;
     }
     const elapsed = (performance.now() - started) / 1000;
-    progress.update((p.pass - 1) * p.tiles + p.tile, {
+    progress.update(p.step, {
       losses: p.tiles > 1 ? `pass ${p.pass}/${p.passes} tile ${p.tile}/${p.tiles}` : 'untiled',
       etaSeconds: p.fraction > 0 ? (elapsed * (1 - p.fraction)) / p.fraction : NaN,
     });
