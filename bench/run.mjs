@@ -14,7 +14,8 @@
 //    (bench/lib/memory_run.mjs; alone: node bench/memory_step.mjs); results.memory;
 // 5. with a WebGPU adapter, the WGSL Winograd kernels against the direct WGSL kernels on small
 //    3x3 convs (bench/winograd_webgpu.mjs --quick); results.winogradWebgpu;
-// 6. the tables, bench/results/<date>-<machine>.json and the SVG chart.
+// 6. `cyclegan-engine translate` of a 512x512 photo (bench/translate_cli.mjs); results.translateCli;
+// 7. the tables, bench/results/<date>-<machine>.json and the SVG chart.
 // The default (quick) preset is sized to finish in about 12 minutes on a 2-core machine.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -84,6 +85,7 @@ const results = {
   dispatch: {},
   memory: null,
   winogradWebgpu: null,
+  translateCli: null,
   notes: [],
 };
 const addRunner = (key, label, extra) => {
@@ -378,6 +380,29 @@ if (gpu && !flag('--no-webgpu') && !filter) {
   save();
 }
 
+// ------------------------------------------------------------------ the translate command
+// `cyclegan-engine translate` of a 512x512 photo with a 9-block generator, whole command (process
+// start to written PNG) with the CLI's defaults (every core, the fastest WASM build), median of 3
+// runs, and its phases in one process (bench/translate_cli.mjs --no-profile); results.translateCli.
+if (!flag('--no-e2e') && !filter) {
+  log('cyclegan-engine translate, 512x512 photo, 9 blocks (bench/translate_cli.mjs --runs 3 --no-profile)');
+  results.translateCli = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(HERE, 'translate_cli.mjs'), '--runs', '3', '--no-profile'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => resolve({ error: e.message }));
+    child.on('exit', (code) => {
+      const rows = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const cli = rows.find((r) => r.what === 'cli');
+      const phases = rows.find((r) => r.what === 'phases-ms');
+      resolve(code === 0 && cli ? { size: cli.size, runs: cli.runs, wallSeconds: cli.wall, wallMedianSeconds: cli.wallMedian, translatingMedianSeconds: cli.translatingMedian, phasesMs: phases?.median ?? null } : { error: `exit ${code}: ${err.trim().split('\n').slice(-3).join(' ')}` });
+    });
+  });
+  save();
+}
+
 // ------------------------------------------------------------------ output
 // The ceilings once more, now that the machine may be quieter: a ceiling is the best the
 // machine did, so the higher of the two measurements counts (both are kept).
@@ -432,6 +457,11 @@ if (results.winogradWebgpu) {
   console.log(`WGSL Winograd against the direct WGSL kernels (${w.adapter ?? '?'}${w.software ? ', a software GPU: a relative figure' : ''}; median ms per call, direct / Winograd):`);
   if (w.error) console.log(`  error: ${w.error}`);
   else for (const r of w.rows) console.log(`  ${r.case.padEnd(36)} forward: direct ${r['fwd direct'].toFixed(1)}, F(4x4) ${r['fwd F4'].toFixed(1)} (${(r['fwd direct'] / r['fwd F4']).toFixed(2)}x), F(2x2) ${r['fwd F2'].toFixed(1)} (${(r['fwd direct'] / r['fwd F2']).toFixed(2)}x); input gradient: direct ${r['dx direct'].toFixed(1)}, F(4x4) ${r['dx F4'].toFixed(1)} (${(r['dx direct'] / r['dx F4']).toFixed(2)}x), F(2x2) ${r['dx F2'].toFixed(1)} (${(r['dx direct'] / r['dx F2']).toFixed(2)}x)`);
+}
+if (results.translateCli) {
+  const t = results.translateCli;
+  if (t.error) console.log(`translate 512x512 CLI: error: ${t.error}`);
+  else console.log(`cyclegan-engine translate, ${t.size}x${t.size} photo, 9 blocks, CLI defaults: whole command ${t.wallSeconds.map((x) => x.toFixed(2)).join(', ')} s (median ${t.wallMedianSeconds.toFixed(2)} s; translating ${t.translatingMedianSeconds} s)`);
 }
 for (const n of results.notes) console.log(`note: ${n}`);
 const missing = blanks(results);
