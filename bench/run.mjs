@@ -356,6 +356,21 @@ if (!flag('--no-memory') && !filter && preset.memory.length) {
   save();
 }
 
+// ------------------------------------------------------------------ whole scripts of bench/
+/** Runs bench/`script` in a child Node process; its whole stdout and stderr. */
+function runScript(script, args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(HERE, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => resolve({ code: -1, out, err: e.message }));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+const scriptError = (code, err) => `exit ${code}: ${err.trim().split('\n').slice(-3).join(' ')}`;
+
 // ------------------------------------------------------------------ WGSL Winograd against direct WGSL
 // The op cells above skip the big convolutions on a software GPU (too slow for the budget), so
 // the WGSL Winograd kernels are compared with the direct WGSL kernels here on shapes SwiftShader
@@ -363,20 +378,11 @@ if (!flag('--no-memory') && !filter && preset.memory.length) {
 // and F(2x2)); on SwiftShader it is a relative figure, on a real adapter that device's times.
 if (gpu && !flag('--no-webgpu') && !filter) {
   log('WGSL Winograd against the direct WGSL kernels (bench/winograd_webgpu.mjs --quick)');
-  results.winogradWebgpu = await new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(HERE, 'winograd_webgpu.mjs'), '--quick', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', (e) => resolve({ error: e.message }));
-    child.on('exit', (code) => {
-      const lines = out.split('\n');
-      for (const line of lines.filter((l) => l && !l.startsWith('['))) log(`  ${line}`);
-      const json = lines.find((l) => l.startsWith('['));
-      resolve(code === 0 && json ? { adapter: results.gpuAdapter, software: softwareGpu, rows: JSON.parse(json) } : { error: `exit ${code}: ${err.trim().split('\n').slice(-3).join(' ')}` });
-    });
-  });
+  const { code, out, err } = await runScript('winograd_webgpu.mjs', ['--quick', '--json']);
+  const lines = out.split('\n');
+  for (const line of lines.filter((l) => l && !l.startsWith('['))) log(`  ${line}`);
+  const json = lines.find((l) => l.startsWith('['));
+  results.winogradWebgpu = code === 0 && json ? { adapter: results.gpuAdapter, software: softwareGpu, rows: JSON.parse(json) } : { error: scriptError(code, err) };
   save();
 }
 
@@ -386,20 +392,13 @@ if (gpu && !flag('--no-webgpu') && !filter) {
 // runs, and its phases in one process (bench/translate_cli.mjs --no-profile); results.translateCli.
 if (!flag('--no-e2e') && !filter) {
   log('cyclegan-engine translate, 512x512 photo, 9 blocks (bench/translate_cli.mjs --runs 3 --no-profile)');
-  results.translateCli = await new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(HERE, 'translate_cli.mjs'), '--runs', '3', '--no-profile'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', (e) => resolve({ error: e.message }));
-    child.on('exit', (code) => {
-      const rows = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-      const cli = rows.find((r) => r.what === 'cli');
-      const phases = rows.find((r) => r.what === 'phases-ms');
-      resolve(code === 0 && cli ? { size: cli.size, runs: cli.runs, wallSeconds: cli.wall, wallMedianSeconds: cli.wallMedian, translatingMedianSeconds: cli.translatingMedian, phasesMs: phases?.median ?? null } : { error: `exit ${code}: ${err.trim().split('\n').slice(-3).join(' ')}` });
-    });
-  });
+  const { code, out, err } = await runScript('translate_cli.mjs', ['--runs', '3', '--no-profile']);
+  const rows = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const cli = rows.find((r) => r.what === 'cli');
+  const phases = rows.find((r) => r.what === 'phases-ms');
+  results.translateCli = code === 0 && cli
+    ? { size: cli.size, runs: cli.runs, wallSeconds: cli.wall, wallMedianSeconds: cli.wallMedian, translatingMedianSeconds: cli.translatingMedian, phasesMs: phases?.median ?? null }
+    : { error: scriptError(code, err) };
   save();
 }
 

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FileKindError, readRegularFile } from '../io/read_file.js';
-import { chunkBytes, type SafetensorsLayout } from '../io/safetensors.js';
+import type { SafetensorsLayout } from '../io/safetensors.js';
+import { writeSafetensorsLayout } from '../cyclegan/checkpoint.js';
 import { CliError } from './errors.js';
 
 /** Our temporary names: `.NAME.tmp-PID-RANDOM.tmp` (16 hex digits of crypto randomness). */
@@ -37,18 +38,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
  * The file is byte for byte what writeSafetensors returns.
  */
 export async function writeSafetensorsAtomic(path: string, layout: SafetensorsLayout): Promise<void> {
-  await writeAtomicWith(path, async (handle) => {
-    await writeAllAt(handle, layout.header, 0);
-    for (const c of layout.chunks) await writeAllAt(handle, chunkBytes(layout, c), c.at);
-  });
-}
-
-async function writeAllAt(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
-    if (bytesWritten <= 0) throw new Error(`short write at byte ${position + done}`);
-    done += bytesWritten;
-  }
+  await writeAtomicWith(path, (handle) => writeSafetensorsLayout(handle, layout));
 }
 
 // One fsync per file before its rename stays: without it a crash soon after could publish the new

@@ -302,13 +302,19 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  * written). The file is byte for byte what writeSafetensors would return.
  */
 export async function writeSafetensorsFileAtomic(path: string, layout: SafetensorsLayout): Promise<void> {
-  await writeAtomicWith(path, async (fh) => {
-    await writeAllAt(fh, layout.header, 0);
-    for (const c of layout.chunks) await writeAllAt(fh, chunkBytes(layout, c), c.at);
-  });
+  await writeAtomicWith(path, (fh) => writeSafetensorsLayout(fh, layout));
 }
 
-async function writeAllAt(fh: FileHandleLike, bytes: Uint8Array, position: number): Promise<void> {
+/**
+ * Writes a laid-out safetensors file into an open file: the header, then each tensor's bytes
+ * from its own values, each with positional writes repeated until every byte is written.
+ */
+export async function writeSafetensorsLayout(fh: Pick<FileHandleLike, 'write'>, layout: SafetensorsLayout): Promise<void> {
+  await writeAllAt(fh, layout.header, 0);
+  for (const c of layout.chunks) await writeAllAt(fh, chunkBytes(layout, c), c.at);
+}
+
+async function writeAllAt(fh: Pick<FileHandleLike, 'write'>, bytes: Uint8Array, position: number): Promise<void> {
   let done = 0;
   while (done < bytes.length) {
     const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
