@@ -5,30 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine, type Tensor } from '../../src/index.js';
 import type { ConvGeometry } from '../../src/kernels/contract.js';
-
-function run(e: Engine, x: Tensor, w: Tensor, b: Tensor, dy: Tensor, g: ConvGeometry, winograd: boolean): Float32Array[] {
-  const out = [g.n, g.cOut, g.oh, g.ow];
-  const [y] = winograd
-    ? e.runKernel('test', 'conv2dWinograd', [x, w, b], [out], { ...g, hasBias: true, tile: 4 })
-    : e.runKernel('test', 'conv2d', [x, w, b], [out], { ...g, hasBias: true });
-  const [dx] = winograd
-    ? e.runKernel('test', 'conv2dGradInputWinograd', [dy, w], [x.shape], { ...g, tile: 4 })
-    : e.runKernel('test', 'conv2dGradInput', [dy, w], [x.shape], g);
-  const r = [y.dataSync(), dx.dataSync()];
-  y.dispose();
-  dx.dispose();
-  return r;
-}
-
-function maxRelErr(a: Float32Array, ref: Float32Array): number {
-  let err = 0;
-  let mag = 0;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - ref[i]));
-    mag = Math.max(mag, Math.abs(ref[i]));
-  }
-  return err / (mag + 1e-6);
-}
+import { runConv, maxRelErr } from '../helpers/winograd.js';
 
 describe('winograd F(4x4) with its largest units', () => {
   it('1 and 2 threads give the same bits, within 1e-4 of the direct conv', async () => {
@@ -45,8 +22,8 @@ describe('winograd F(4x4) with its largest units', () => {
         const wt = e.randn([cOut, cIn, 3, 3], { seed: 22, std: 0.1 });
         const b = e.randn([cOut], { seed: 23 });
         const dy = e.randn([n, cOut, h, w], { seed: 24 });
-        const r = run(e, x, wt, b, dy, g, true);
-        const ref = run(e, x, wt, b, dy, g, false);
+        const r = runConv(e, x, wt, b, dy, g, true);
+        const ref = runConv(e, x, wt, b, dy, g, false);
         expect(maxRelErr(r[0], ref[0])).toBeLessThan(1e-4);
         expect(maxRelErr(r[1], ref[1])).toBeLessThan(1e-4);
         for (const t of [x, wt, b, dy]) t.dispose();

@@ -5,22 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { conv2d, createEngine, mul, sum, type Engine } from '../../src/index.js';
 import type { ConvGeometry } from '../../src/kernels/contract.js';
+import { geometry, maxRelErr } from '../helpers/winograd.js';
 import { winogradGradWeightPays } from '../../src/ops/conv2d_algorithm.js';
-
-function geometry(n: number, cIn: number, h: number, w: number, cOut: number, p: number): ConvGeometry {
-  return { n, cIn, h, w, cOut, kh: 3, kw: 3, oh: h + 2 * p - 2, ow: w + 2 * p - 2, strideH: 1, strideW: 1, padH: p, padW: p };
-}
-
-/** max |a - ref| / max |ref|. */
-function maxRelErr(a: Float32Array, ref: Float32Array): number {
-  let err = 0;
-  let mag = 0;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - ref[i]));
-    mag = Math.max(mag, Math.abs(ref[i]));
-  }
-  return err / (mag + 1e-6);
-}
 
 /** The weight gradient by Winograd and by the direct kernel, for seeded x and dy. */
 function gradients(e: Engine, g: ConvGeometry, seed: number): [Float32Array, Float32Array] {

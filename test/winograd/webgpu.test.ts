@@ -9,6 +9,7 @@ import '../setup/webgpu-env.js';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/index.js';
 import type { ConvGeometry } from '../../src/kernels/contract.js';
+import { geometry, maxRelErr } from '../helpers/winograd.js';
 import { convKernels } from '../../src/backends/webgpu/kernels/conv.js';
 import { CHUNK_FLOATS, winogradKernelTable, winogradKernels } from '../../src/backends/webgpu/kernels/winograd.js';
 import type { WgslKernelTable } from '../../src/backends/webgpu/spec.js';
@@ -19,26 +20,12 @@ const suite = unavailable && process.env.CI !== 'true' ? describe.skip : describ
 
 const present = { inputs: [true, true, true], outputs: [true] };
 
-function geometry(n: number, cIn: number, h: number, w: number, cOut: number, p: number): ConvGeometry {
-  return { n, cIn, h, w, cOut, kh: 3, kw: 3, oh: h + 2 * p - 2, ow: w + 2 * p - 2, strideH: 1, strideW: 1, padH: p, padW: p };
-}
-
 function seeded(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
   return Float32Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 31 - 1;
   });
-}
-
-function maxRelErr(a: Float32Array, ref: Float32Array): number {
-  let err = 0;
-  let mag = 0;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - ref[i]));
-    mag = Math.max(mag, Math.abs(ref[i]));
-  }
-  return err / (mag + 1e-6);
 }
 
 describe('WGSL Winograd chunking (descriptions only)', () => {

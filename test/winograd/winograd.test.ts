@@ -5,38 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adamUpdate, conv2d, createEngine, mul, sum, type Engine, type Tensor } from '../../src/index.js';
 import type { ConvGeometry } from '../../src/kernels/contract.js';
+import { geometry, runConv, maxRelErr } from '../helpers/winograd.js';
 import type { WinogradFilterCache } from '../../src/backends/wasm/winograd_cache.js';
 
 const filters = (e: Engine): WinogradFilterCache => (e as unknown as { backends: { wasm: { filters: WinogradFilterCache } } }).backends.wasm.filters;
-
-function geometry(n: number, cIn: number, h: number, w: number, cOut: number, p: number): ConvGeometry {
-  return { n, cIn, h, w, cOut, kh: 3, kw: 3, oh: h + 2 * p - 2, ow: w + 2 * p - 2, strideH: 1, strideW: 1, padH: p, padW: p };
-}
-
-/** Forward output and input gradient through the Winograd kernels, and through the direct ones. */
-function run(e: Engine, x: Tensor, w: Tensor, b: Tensor | null, dy: Tensor, g: ConvGeometry, winograd: boolean, tile: 2 | 4 = 4): Float32Array[] {
-  const out = [g.n, g.cOut, g.oh, g.ow];
-  const [y] = winograd
-    ? e.runKernel('test', 'conv2dWinograd', [x, w, b], [out], { ...g, hasBias: b !== null, tile })
-    : e.runKernel('test', 'conv2d', [x, w, b], [out], { ...g, hasBias: b !== null });
-  const [dx] = winograd
-    ? e.runKernel('test', 'conv2dGradInputWinograd', [dy, w], [x.shape], { ...g, tile })
-    : e.runKernel('test', 'conv2dGradInput', [dy, w], [x.shape], g);
-  const r = [y.dataSync(), dx.dataSync()];
-  y.dispose();
-  dx.dispose();
-  return r;
-}
-
-function maxRelErr(a: Float32Array, ref: Float32Array): number {
-  let err = 0;
-  let mag = 0;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - ref[i]));
-    mag = Math.max(mag, Math.abs(ref[i]));
-  }
-  return err / (mag + 1e-6);
-}
 
 describe('winograd kernels on kernel threads', () => {
   it.each([4, 2] as const)('F(%i): the same bits on 1 and 2 threads (forward and input gradient, padding 0 and 1)', async (tile) => {
@@ -56,8 +28,8 @@ describe('winograd kernels on kernel threads', () => {
           const wt = e.randn([cOut, cIn, 3, 3], { seed: 12, std: 0.1 });
           const b = e.randn([cOut], { seed: 13 });
           const dy = e.randn([n, cOut, g.oh, g.ow], { seed: 14 });
-          const r = run(e, x, wt, b, dy, g, true, tile);
-          const ref = run(e, x, wt, b, dy, g, false);
+          const r = runConv(e, x, wt, b, dy, g, true, tile);
+          const ref = runConv(e, x, wt, b, dy, g, false);
           expect(maxRelErr(r[0], ref[0])).toBeLessThan(1e-4);
           expect(maxRelErr(r[1], ref[1])).toBeLessThan(1e-4);
           for (const t of [x, wt, b, dy]) t.dispose();
@@ -92,14 +64,14 @@ describe('winograd filter cache', () => {
     const { x, w, b, dy } = make();
     const c = filters(e);
     const before = c.transforms;
-    run(e, x, w, b, dy, g, true);
+    runConv(e, x, w, b, dy, g, true);
     expect(c.transforms).toBe(before + 2);
-    run(e, x, w, b, dy, g, true);
-    run(e, x, w, b, dy, g, true);
+    runConv(e, x, w, b, dy, g, true);
+    runConv(e, x, w, b, dy, g, true);
     expect(c.transforms).toBe(before + 2);
     // The F(2x2) filters are others, cached as well.
-    run(e, x, w, b, dy, g, true, 2);
-    run(e, x, w, b, dy, g, true, 2);
+    runConv(e, x, w, b, dy, g, true, 2);
+    runConv(e, x, w, b, dy, g, true, 2);
     expect(c.transforms).toBe(before + 4);
     for (const t of [x, w, b, dy]) t.dispose();
   });
@@ -107,14 +79,14 @@ describe('winograd filter cache', () => {
   it('is invalidated by an Adam step on the weight: the next conv uses the new values', () => {
     const { x, w, b, dy } = make();
     const c = filters(e);
-    const stale = run(e, x, w, b, dy, g, true);
+    const stale = runConv(e, x, w, b, dy, g, true);
     const grad = e.randn(w.shape, { seed: 25 });
     const m = e.zeros(w.shape);
     const v = e.zeros(w.shape);
     const before = c.transforms;
     adamUpdate(w, grad, m, v, { lr: 0.05, beta1: 0.5, beta2: 0.999, eps: 1e-8, step: 1 });
-    const fresh = run(e, x, w, b, dy, g, true);
-    const direct = run(e, x, w, b, dy, g, false);
+    const fresh = runConv(e, x, w, b, dy, g, true);
+    const direct = runConv(e, x, w, b, dy, g, false);
     expect(c.transforms).toBe(before + 2);
     expect(maxRelErr(fresh[0], direct[0])).toBeLessThan(1e-4);
     expect(maxRelErr(fresh[1], direct[1])).toBeLessThan(1e-4);
@@ -126,12 +98,12 @@ describe('winograd filter cache', () => {
   it('is invalidated by engine.assign (and by loading weights, which assigns)', () => {
     const { x, w, b, dy } = make();
     const c = filters(e);
-    run(e, x, w, b, dy, g, true);
+    runConv(e, x, w, b, dy, g, true);
     const before = c.transforms;
     const values = new Float32Array(w.size).map((_, i) => Math.sin(i) * 0.2);
     e.assign(w, values);
-    const fresh = run(e, x, w, b, dy, g, true);
-    const direct = run(e, x, w, b, dy, g, false);
+    const fresh = runConv(e, x, w, b, dy, g, true);
+    const direct = runConv(e, x, w, b, dy, g, false);
     expect(c.transforms).toBe(before + 2);
     expect(maxRelErr(fresh[0], direct[0])).toBeLessThan(1e-4);
     expect(maxRelErr(fresh[1], direct[1])).toBeLessThan(1e-4);
@@ -143,7 +115,7 @@ describe('winograd filter cache', () => {
     const { x, w, b, dy } = make();
     const live = e.memory().liveTensors;
     const bytes = c.bytes;
-    run(e, x, w, b, dy, g, true);
+    runConv(e, x, w, b, dy, g, true);
     expect(c.bytes).toBeGreaterThan(bytes);
     expect(e.memory().liveTensors).toBe(live);
     w.dispose();
