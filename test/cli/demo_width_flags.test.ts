@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
-import { CLI, cli, haveCli, makeDataset } from './train_helpers.js';
+import { CLI, CLI_LABEL, cli, haveCli, makeDataset } from './train_helpers.js';
 
-describe.skipIf(!haveCli)(`train --ngf / --ndf (${CLI})`, () => {
+describe.skipIf(!haveCli)(`train --ngf / --ndf (${CLI_LABEL})`, () => {
   let tmp: string;
   let data: string;
   beforeAll(() => {

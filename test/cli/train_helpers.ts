@@ -10,6 +10,8 @@ import { Rng } from '../../src/random/rng.js';
 export const CLI = resolve(process.env.CYCLEGAN_CLI ?? 'dist/cli.js');
 /** A bare vitest run without a build skips; under CI=true a missing CLI is a failure. */
 export const haveCli = existsSync(CLI) || process.env.CI === 'true';
+/** The CLI's path for a suite's title, saying why the suite skips when it does. */
+export const CLI_LABEL = existsSync(CLI) ? CLI : `${CLI} not built: skipped outside CI, run npm run build`;
 
 export interface Run {
   code: number | null;

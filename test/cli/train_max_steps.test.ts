@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src/index.js';
-import { CLI, cli, csvRows, haveCli, makeDataset } from './train_helpers.js';
+import { CLI_LABEL, cli, csvRows, haveCli, makeDataset } from './train_helpers.js';
 
-describe.skipIf(!haveCli)(`train --max-steps (${CLI})`, () => {
+describe.skipIf(!haveCli)(`train --max-steps (${CLI_LABEL})`, () => {
   let tmp: string;
   let data: string;
   beforeAll(() => {

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cli, haveCli, makeDataset } from './train_helpers.js';
+import { CLI_LABEL, cli, haveCli, makeDataset } from './train_helpers.js';
 
-describe.skipIf(!haveCli)(`train --resume with conflicting flags (${CLI})`, () => {
+describe.skipIf(!haveCli)(`train --resume with conflicting flags (${CLI_LABEL})`, () => {
   let tmp: string;
   let data: string;
   let checkpoint: string;

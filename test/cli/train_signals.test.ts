@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src/index.js';
-import { CLI, cli, csvRows, haveCli, makeDataset } from './train_helpers.js';
+import { CLI_LABEL, cli, csvRows, haveCli, makeDataset } from './train_helpers.js';
 
 /**
  * The goal is an exit within 2 s of the signal on an idle machine; each test prints what it
@@ -20,7 +20,7 @@ import { CLI, cli, csvRows, haveCli, makeDataset } from './train_helpers.js';
  */
 const STOP_SECONDS = 10;
 
-describe.skipIf(!haveCli)(`train and demo stopped by a signal (${CLI})`, () => {
+describe.skipIf(!haveCli)(`train and demo stopped by a signal (${CLI_LABEL})`, () => {
   let tmp: string;
   let data: string;
   beforeAll(() => {

@@ -16,6 +16,18 @@ const sync = (p: ImagePair | Promise<ImagePair>): ImagePair => {
 /** Exact equality of two samples, compared as bytes (deep-equal on big typed arrays is slow). */
 const same = (a: ImagePair, b: ImagePair): boolean =>
   Buffer.from(a.A.buffer).equals(Buffer.from(b.A.buffer)) && Buffer.from(a.B.buffer).equals(Buffer.from(b.B.buffer));
+/** The first n pairs of a test split as two batches [n, 3, h, w] (plane = h * w). */
+function batches(ds: ReturnType<typeof builtinDataset>, n: number, plane: number): { a: Float32Array; b: Float32Array } {
+  const a = new Float32Array(n * 3 * plane);
+  const b = new Float32Array(n * 3 * plane);
+  for (let i = 0; i < n; i++) {
+    const p = sync(ds.get(i, new Rng(i)));
+    a.set(p.A, i * 3 * plane);
+    b.set(p.B, i * 3 * plane);
+  }
+  return { a, b };
+}
+
 const inRange = (t: Float32Array): boolean => t.every((v) => v >= -1 && v <= 1);
 
 const mean = (img: RgbImage): number => img.data.reduce((s, v) => s + v, 0) / img.data.length;
@@ -115,13 +127,7 @@ describe('builtinDataset', () => {
     const shape = [n, 3, 32, 32];
     const plane = 32 * 32;
     const ds = builtinDataset({ seed: 3, imgHeight: 32, size: n, mode: 'test', unaligned: false });
-    const a = new Float32Array(n * 3 * plane);
-    const b = new Float32Array(n * 3 * plane);
-    for (let i = 0; i < n; i++) {
-      const p = sync(ds.get(i, new Rng(i)));
-      a.set(p.A, i * 3 * plane);
-      b.set(p.B, i * 3 * plane);
-    }
+    const { a, b } = batches(ds, n, plane);
     // An image kept as it is: every shape pixel in place, no hue change.
     expect(shapeKeeping(a, a, shape)).toEqual({ shapeIoU: 1, hueError: 0 });
     // A's shapes restyled as B would draw them (dark background, every other band of rows
@@ -161,13 +167,7 @@ describe('builtinDataset', () => {
     const plane = 32 * 32;
     const shape = [n, 3, 32, 32];
     const ds = builtinDataset({ seed: 5, imgHeight: 32, size: n, mode: 'test', unaligned: false, style: { stripesOn: 'background', stripePeriod: 8, maxShapes: 1 } });
-    const a = new Float32Array(n * 3 * plane);
-    const b = new Float32Array(n * 3 * plane);
-    for (let i = 0; i < n; i++) {
-      const p = sync(ds.get(i, new Rng(i)));
-      a.set(p.A, i * 3 * plane);
-      b.set(p.B, i * 3 * plane);
-    }
+    const { a, b } = batches(ds, n, plane);
     const sa = styleStats(a, shape, 8);
     const sb = styleStats(b, shape, 8);
     expect(sb.stripes).toBeGreaterThan(2 * sa.stripes);
@@ -200,13 +200,7 @@ describe('builtinDataset', () => {
     const shape = [n, 3, 32, 32];
     const style = { stripesOn: 'background' as const, stripePeriod: 8, maxShapes: 1, backgroundStripeShare: 0.5 };
     const ds = builtinDataset({ seed: 5, imgHeight: 32, size: n, mode: 'test', unaligned: false, style });
-    const a = new Float32Array(n * 3 * plane);
-    const b = new Float32Array(n * 3 * plane);
-    for (let i = 0; i < n; i++) {
-      const p = sync(ds.get(i, new Rng(i)));
-      a.set(p.A, i * 3 * plane);
-      b.set(p.B, i * 3 * plane);
-    }
+    const { a, b } = batches(ds, n, plane);
     // Left column of each B image: 4 light rows in every 8, wherever no shape covers it.
     for (let i = 0; i < n; i++) {
       const img = ds.image('B', i);
