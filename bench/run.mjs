@@ -15,7 +15,9 @@
 // 5. with a WebGPU adapter, the WGSL Winograd kernels against the direct WGSL kernels on small
 //    3x3 convs (bench/winograd_webgpu.mjs --quick); results.winogradWebgpu;
 // 6. `cyclegan-engine translate` of a 512x512 photo (bench/translate_cli.mjs); results.translateCli;
-// 7. the tables, bench/results/<date>-<machine>.json and the SVG chart.
+// 7. `cyclegan-engine train` at 256x256 stopped by Ctrl-C: seconds to the checkpoint and to the
+//    exit (bench/train_stop.mjs); results.trainStop;
+// 8. the tables, bench/results/<date>-<machine>.json and the SVG chart.
 // The default (quick) preset is sized to finish in about 12 minutes on a 2-core machine.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -86,6 +88,7 @@ const results = {
   memory: null,
   winogradWebgpu: null,
   translateCli: null,
+  trainStop: null,
   notes: [],
 };
 const addRunner = (key, label, extra) => {
@@ -402,6 +405,18 @@ if (!flag('--no-e2e') && !filter) {
   save();
 }
 
+// ------------------------------------------------------------------ Ctrl-C during training
+// `cyclegan-engine train` at the reference's defaults (256x256, 9 blocks, WASM, every core)
+// stopped by SIGINT inside its second step, 3 runs: seconds from the signal to the checkpoint
+// file in place and to the exit (bench/train_stop.mjs); results.trainStop.
+if (!flag('--no-e2e') && !filter) {
+  log('cyclegan-engine train stopped by SIGINT, 256x256, 9 blocks (bench/train_stop.mjs --runs 3)');
+  const { code, out, err } = await runScript('train_stop.mjs', ['--runs', '3', '--json']);
+  const json = out.split('\n').find((l) => l.startsWith('{'));
+  results.trainStop = code === 0 && json ? JSON.parse(json) : { error: scriptError(code, err) };
+  save();
+}
+
 // ------------------------------------------------------------------ output
 // The ceilings once more, now that the machine may be quieter: a ceiling is the best the
 // machine did, so the higher of the two measurements counts (both are kept).
@@ -461,6 +476,11 @@ if (results.translateCli) {
   const t = results.translateCli;
   if (t.error) console.log(`translate 512x512 CLI: error: ${t.error}`);
   else console.log(`cyclegan-engine translate, ${t.size}x${t.size} photo, 9 blocks, CLI defaults: whole command ${t.wallSeconds.map((x) => x.toFixed(2)).join(', ')} s (median ${t.wallMedianSeconds.toFixed(2)} s; translating ${t.translatingMedianSeconds} s)`);
+}
+if (results.trainStop) {
+  const s = results.trainStop;
+  if (s.error) console.log(`train stopped by SIGINT: error: ${s.error}`);
+  else console.log(`cyclegan-engine train, ${s.size}x${s.size}, ${s.blocks} blocks, stopped by SIGINT: checkpoint written ${s.results.map((r) => r.checkpointSeconds?.toFixed(2)).join(', ')} s and exit ${s.results.map((r) => r.exitSeconds.toFixed(2)).join(', ')} s after the signal`);
 }
 for (const n of results.notes) console.log(`note: ${n}`);
 const missing = blanks(results);

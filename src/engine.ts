@@ -529,6 +529,16 @@ export class Engine {
     return data;
   }
 
+  /**
+   * @internal A tensor's values where they are, not copied, when its backend's memory is one
+   * the host can see (Backend.view); null otherwise. Valid until the next allocation: take a
+   * fresh one for each use. For writing large states to files without a copy (saveCheckpoint).
+   */
+  _viewSync(t: Tensor, op: string): Float32Array | null {
+    t.assertAlive(op, 'tensor');
+    return this.backends.view(t._buf.storage, op, 'tensor');
+  }
+
   // ------------------------------------------------------------------ private
 
   private allocTensor(shape: Shape, requiresGrad: boolean): Tensor {

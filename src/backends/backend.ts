@@ -62,6 +62,11 @@ export interface Backend<S extends Storage = Storage> {
   read(storage: S): Promise<Float32Array>;
   /** Synchronous read; backends that cannot (WebGPU) return null. */
   readSync(storage: S): Float32Array | null;
+  /**
+   * The values where they are, not copied (backends whose memory the host can see: WASM). Valid
+   * until the next allocation, which may move or grow that memory.
+   */
+  view?(storage: S): Float32Array;
   /** Resolves when the work queued so far has run (backends whose work is asynchronous). */
   sync?(): Promise<void>;
   memory(): BackendMemory;
@@ -144,6 +149,8 @@ export interface EngineBackend {
   read(storage: Storage, op: string, arg: string): Promise<Float32Array>;
   /** null where the storage's backend cannot read synchronously. */
   readSync(storage: Storage, op: string, arg: string): Float32Array | null;
+  /** The values in place (Backend.view); null where the storage's backend has no host-visible memory. */
+  view(storage: Storage, op: string, arg: string): Float32Array | null;
   sync(): Promise<void>;
   memory(): Partial<Record<BackendName, BackendMemoryInfo>>;
   resetPeak(): void;

@@ -160,6 +160,12 @@ export class CompositeBackend implements EngineBackend {
     return this.backendFor(storage).readSync(storage);
   }
 
+  view(storage: Storage, op: string, arg: string): Float32Array | null {
+    this.checkNotLost(storage, op, arg);
+    const backend = this.backendFor(storage);
+    return backend.view ? backend.view(storage) : null;
+  }
+
   // ---------------------------------------------------------------- kernels
 
   run<K extends KernelName>(kernel: K, ins: readonly (Storage | null)[], outs: readonly (Storage | null)[], attrs: KernelAttrs[K]): void {

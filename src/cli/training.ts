@@ -77,6 +77,26 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
     () => progress.stop(),
   );
   if (interrupts.flag) trainer.engine.setAbortFlag(interrupts.flag);
+  const chart = join(out, 'losses.svg');
+  const weights = [join(out, 'G_AB.safetensors'), join(out, 'G_BA.safetensors')];
+  // The run's files, written while fit writes its last checkpoint (FitOptions.onEnd): a stop by
+  // a signal waits for all of them, and their writes and flushes overlap.
+  const writeRunFiles = async (): Promise<void> => {
+    const all = new LossRecorder();
+    for (const row of earlier) all.push(row.losses);
+    for (let i = 0; i < losses.length; i++) all.push(lossesAt(losses, i));
+    const stepNumbers = [...earlier.map((r) => r.step), ...Array.from({ length: losses.length }, (_, i) => stepsBefore + i + 1)];
+    // The generators' files streamed from their read-out values (no whole-file buffer).
+    const [ab, ba] = [await layoutWeightsAsync(trainer.G_AB, { metadata: { direction: 'AtoB' } }), await layoutWeightsAsync(trainer.G_BA, { metadata: { direction: 'BtoA' } })];
+    // Every write finishes (or fails) before this returns: none is left running past an error.
+    const written = await Promise.allSettled([
+      writeFileAtomic(chart, lossChartSvg(all.series(), { title: `${run.title}: losses over ${all.length} steps` })),
+      writeFileAtomic(csv, lossCsv(all.series(), stepNumbers)),
+      writeSafetensorsAtomic(weights[0], ab),
+      writeSafetensorsAtomic(weights[1], ba),
+    ]);
+    for (const w of written) if (w.status === 'rejected') throw w.reason;
+  };
   const t0 = performance.now();
   let done = 0;
   let smoothed = 0;
@@ -88,6 +108,7 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
         signal: controller.signal,
         checkpoint: run.checkpoint,
         sampleDataset: run.sampleDataset,
+        onEnd: writeRunFiles,
         onProgress: (p) => {
           done += 1;
           losses.push(p.losses);
@@ -121,23 +142,6 @@ export async function runTraining(run: TrainRun): Promise<TrainOutcome> {
     const timed = stepTimes.length > 1 ? stepTimes.slice(1) : stepTimes;
     const meanStepSeconds = timed.length ? timed.reduce((a, b) => a + b, 0) / timed.length : NaN;
 
-    const all = new LossRecorder();
-    for (const row of earlier) all.push(row.losses);
-    for (let i = 0; i < losses.length; i++) all.push(lossesAt(losses, i));
-    const stepNumbers = [...earlier.map((r) => r.step), ...Array.from({ length: losses.length }, (_, i) => stepsBefore + i + 1)];
-    const chart = join(out, 'losses.svg');
-    const weights = [join(out, 'G_AB.safetensors'), join(out, 'G_BA.safetensors')];
-    // The four files at once, the generators' streamed from their read-out values (no whole-file
-    // buffer): their writes and flushes overlap, which a stop by a signal waits for.
-    const [ab, ba] = [await layoutWeightsAsync(trainer.G_AB, { metadata: { direction: 'AtoB' } }), await layoutWeightsAsync(trainer.G_BA, { metadata: { direction: 'BtoA' } })];
-    // Every write finishes (or fails) before this returns: none is left running past an error.
-    const written = await Promise.allSettled([
-      writeFileAtomic(chart, lossChartSvg(all.series(), { title: `${run.title}: losses over ${all.length} steps` })),
-      writeFileAtomic(csv, lossCsv(all.series(), stepNumbers)),
-      writeSafetensorsAtomic(weights[0], ab),
-      writeSafetensorsAtomic(weights[1], ba),
-    ]);
-    for (const w of written) if (w.status === 'rejected') throw w.reason;
     return {
       result,
       losses,

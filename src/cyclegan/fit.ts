@@ -63,6 +63,13 @@ export interface FitOptions {
   sampleDataset?: TrainingDataset;
   /** Images per sample row (default 5, the reference's). */
   sampleCount?: number;
+  /**
+   * Runs once when fit ends without an error (completed or aborted), with the trainer in its
+   * final state, while the final checkpoint is being written: files of the run's own written
+   * here overlap that write (a Ctrl-C's stop is mostly writing). A promise it returns is awaited
+   * before fit resolves; if it or the checkpoint fails, fit rejects once both have settled.
+   */
+  onEnd?: () => unknown;
 }
 
 export interface FitResult {
@@ -143,12 +150,19 @@ export async function fitTrainer(trainer: FitHost, dataset: TrainingDataset, opt
   let steps = 0;
   let lastLosses: StepLosses | null = null;
   let smoothed = 0;
+  // The last checkpoint and the caller's onEnd at once; neither is left running past the other's failure.
+  const finish = async (): Promise<boolean> => {
+    const [saved, ended] = await Promise.allSettled([save(), (async () => options.onEnd?.())()]);
+    if (saved.status === 'rejected') throw saved.reason;
+    if (ended.status === 'rejected') throw ended.reason;
+    return saved.value;
+  };
   const stop = async (stepAbandoned = false): Promise<FitResult> => ({
     status: 'aborted',
     epoch: trainer.epoch(),
     batch: trainer.batch(),
     steps,
-    checkpointWritten: await save(),
+    checkpointWritten: await finish(),
     lastLosses,
     stepAbandoned,
   });
@@ -231,7 +245,7 @@ export async function fitTrainer(trainer: FitHost, dataset: TrainingDataset, opt
       await save();
     }
   }
-  return { status: 'completed', epoch: trainer.epoch(), batch: trainer.batch(), steps, checkpointWritten: await save(), lastLosses, stepAbandoned: false };
+  return { status: 'completed', epoch: trainer.epoch(), batch: trainer.batch(), steps, checkpointWritten: await finish(), lastLosses, stepAbandoned: false };
 }
 
 /** Collates dataset samples into two [N, C, H, W] batches and steps on them. */

@@ -95,8 +95,13 @@ export class ReplayBuffer {
 
   /** Copies of the stored images' values, in order, for checkpoints. */
   async snapshot(): Promise<Float32Array[]> {
-    const out: Float32Array[] = [];
-    for (const t of this.data) out.push(await t.data());
+    return this.snapshotWith((t) => t.data());
+  }
+
+  /** @internal The stored images' values as `read` gives them (a checkpoint streamed from the heap). */
+  async snapshotWith<V>(read: (t: Tensor) => V | Promise<V>): Promise<V[]> {
+    const out: V[] = [];
+    for (const t of this.data) out.push(await read(t));
     return out;
   }
 

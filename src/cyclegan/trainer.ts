@@ -22,7 +22,7 @@ import { ReplayBuffer, RngReplayRandom, type ReplayRandom } from './replay_buffe
 import { sampleGrid, type RgbaImage } from './sample_grid.js';
 import { decodeCheckpoint, encodeCheckpoint, layoutCheckpoint, NETWORK_NAMES, readFileBytes, writeSafetensorsFileAtomic, type TrainingState } from './checkpoint.js';
 import { fitTrainer, type FitHost, type FitOptions, type FitResult, type TrainingDataset } from './fit.js';
-import { applyState, captureState, networkOf, type RunPosition } from './trainer_state.js';
+import { applyState, captureLiveState, captureState, networkOf, type RunPosition } from './trainer_state.js';
 import { yieldToEventLoop } from '../event_loop.js';
 import { translateImage, type TranslateOptions } from '../translate/translate.js';
 
@@ -74,6 +74,12 @@ export class CycleGANTrainer {
   private stepEnded: Promise<void> | null = null;
   /** A fit() holds the trainer: steps, epochs and state loads go through it only. */
   private fitting = false;
+  /**
+   * saveCheckpoint() calls writing from the tensors' own memory: until they end, nothing may
+   * change or free those tensors, so a step or a state load waits for them and dispose() frees
+   * after them.
+   */
+  private readonly liveSaves = new Set<Promise<void>>();
 
   constructor(
     readonly engine: Engine,
@@ -178,6 +184,9 @@ export class CycleGANTrainer {
 
   /** The step itself; fit() calls it while it holds the trainer. */
   private async runStep(realA: Tensor, realB: Tensor, signal: AbortSignal | undefined): Promise<StepLosses> {
+    // Inline, not a helper: from the last size check to `busy = true` nothing awaits, so no save
+    // can start reading the state in between.
+    while (this.liveSaves.size) await this.liveSavesSettled();
     if (this.busy) throw new TrainerBusyError('step', 'step');
     this.checkBatch('step', 'realA', realA);
     this.checkBatch('step', 'realB', realB);
@@ -420,10 +429,39 @@ export class CycleGANTrainer {
     return encodeCheckpoint(await this.trainingState());
   }
 
-  /** Writes the checkpoint to `path` atomically (Node). A failure leaves an existing file intact. */
+  /**
+   * Writes the checkpoint to `path` atomically (Node). A failure leaves an existing file intact.
+   * On WASM the values go to the file straight from the heap, not copied first; a step, a
+   * loadCheckpoint or a dispose() called meanwhile waits until the file is written. (Do not
+   * change the networks' parameters by hand before this settles.)
+   */
   async saveCheckpoint(path: string): Promise<void> {
     if (typeof path !== 'string' || path === '') throw new AttributeError('CycleGANTrainer.saveCheckpoint', 'path', 'a file path', String(path));
-    await writeSafetensorsFileAtomic(path, layoutCheckpoint(await this.trainingState()));
+    if (this.disposed) throw new CycleGANError('CycleGANTrainer.saveCheckpoint: the trainer was disposed');
+    // Registered before its first await: a step or a dispose() asked for after this call waits
+    // for the write (a step already running finishes first: the write waits for it).
+    const save = this.writeLiveCheckpoint(path);
+    this.liveSaves.add(save);
+    try {
+      await save;
+    } finally {
+      this.liveSaves.delete(save);
+    }
+  }
+
+  private async writeLiveCheckpoint(path: string): Promise<void> {
+    await this.betweenSteps();
+    await writeSafetensorsFileAtomic(path, layoutCheckpoint(await captureLiveState(this, { ...this.run })));
+  }
+
+  /** Settles when the saveCheckpoint() calls running now have ended (whether or not they succeeded). */
+  private async liveSavesSettled(): Promise<void> {
+    await Promise.allSettled([...this.liveSaves]);
+  }
+
+  /** Waits until no saveCheckpoint() is writing from the tensors' memory. */
+  private async afterLiveSaves(): Promise<void> {
+    while (this.liveSaves.size) await this.liveSavesSettled();
   }
 
   /**
@@ -438,7 +476,10 @@ export class CycleGANTrainer {
     if (!(bytes instanceof Uint8Array)) {
       throw new AttributeError('CycleGANTrainer.loadCheckpoint', 'source', 'a file path or a Uint8Array', typeof source);
     }
-    Object.assign(this.run, applyState(this, decodeCheckpoint(bytes, label), label));
+    const state = decodeCheckpoint(bytes, label);
+    await this.afterLiveSaves();
+    this.assertIdle('loadCheckpoint');
+    Object.assign(this.run, applyState(this, state, label));
   }
 
   // ------------------------------------------------------------------------- lifetime
@@ -447,6 +488,11 @@ export class CycleGANTrainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.liveSaves.size) void this.afterLiveSaves().then(() => this.free());
+    else this.free();
+  }
+
+  private free(): void {
     for (const name of NETWORK_NAMES) networkOf(this, name).dispose();
     this.optimizerG.dispose();
     this.optimizerDA.dispose();

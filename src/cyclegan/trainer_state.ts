@@ -6,6 +6,9 @@ import type { Adam } from '../optim/adam.js';
 import type { LambdaLRScheduler } from '../optim/lambda_lr.js';
 import type { Module } from '../nn/module.js';
 import type { Rng } from '../random/rng.js';
+import { engineOf } from '../engine.js';
+import type { TensorValues } from '../io/safetensors.js';
+import type { Tensor } from '../tensor.js';
 import { TRAJECTORY_OPTIONS, type ResolvedCycleGANOptions } from './options.js';
 import { RngReplayRandom, type ReplayBuffer, type ReplayRandom } from './replay_buffer.js';
 import {
@@ -61,18 +64,37 @@ function optimizerParamNames(trainer: TrainerParts, name: OptimizerName): string
   return nets.flatMap((n) => networkOf(trainer, n).namedParameters().map(([k]) => `${n}.${k}`));
 }
 
-/** The whole training state as plain values (weights and moments read from the backend). */
-export async function captureState(trainer: TrainerParts, run: Readonly<RunPosition>): Promise<TrainingState> {
-  const networks = {} as TrainingState['networks'];
+/** The whole training state as plain values (weights and moments copied from the backend). */
+export function captureState(trainer: TrainerParts, run: Readonly<RunPosition>): Promise<TrainingState> {
+  return captureStateWith(trainer, run, (t) => t.data());
+}
+
+/**
+ * The training state with each tensor's values left where they are: on WASM a function that
+ * returns a fresh view of the heap when the file is written (the heap may grow meanwhile), so a
+ * 256x256 checkpoint's 325 MiB are not copied into new memory first (about a third of a
+ * Ctrl-C's stop); elsewhere (WebGPU) a copy read back. Valid while the trainer does not change:
+ * CycleGANTrainer.saveCheckpoint holds it until the file is written.
+ */
+export function captureLiveState(trainer: TrainerParts, run: Readonly<RunPosition>): Promise<TrainingState<TensorValues>> {
+  return captureStateWith<TensorValues>(trainer, run, (t) => {
+    const engine = engineOf(t);
+    if (!engine._viewSync(t, 'saveCheckpoint')) return t.data();
+    return () => engine._viewSync(t, 'saveCheckpoint')!;
+  });
+}
+
+async function captureStateWith<V>(trainer: TrainerParts, run: Readonly<RunPosition>, read: (t: Tensor) => V | Promise<V>): Promise<TrainingState<V>> {
+  const networks = {} as TrainingState<V>['networks'];
   for (const name of NETWORK_NAMES) {
-    const out: TrainingState['networks'][NetworkName] = {};
-    for (const [k, t] of Object.entries(networkOf(trainer, name).stateDict())) out[k] = { data: await t.data(), shape: [...t.shape] };
+    const out: TrainingState<V>['networks'][NetworkName] = {};
+    for (const [k, t] of Object.entries(networkOf(trainer, name).stateDict())) out[k] = { data: await read(t), shape: [...t.shape] };
     networks[name] = out;
   }
-  const optimizers = {} as TrainingState['optimizers'];
-  const schedulers = {} as TrainingState['schedulers'];
+  const optimizers = {} as TrainingState<V>['optimizers'];
+  const schedulers = {} as TrainingState<V>['schedulers'];
   for (const name of OPTIMIZER_NAMES) {
-    optimizers[name] = { params: optimizerParamNames(trainer, name), state: await optimizerOf(trainer, name).stateDict() };
+    optimizers[name] = { params: optimizerParamNames(trainer, name), state: await optimizerOf(trainer, name).stateDictWith(read) };
     schedulers[name] = schedulerOf(trainer, name).stateDict();
   }
   const replayRandom = trainer.replayRandom;
@@ -87,7 +109,7 @@ export async function captureState(trainer: TrainerParts, run: Readonly<RunPosit
     epochOrder: run.epochOrder ? [...run.epochOrder] : null,
     steps: run.steps,
     rng: { data: trainer.dataRng.getState(), replay, sample: trainer.sampleRng.getState() },
-    buffers: { fake_A_buffer: await trainer.fakeABuffer.snapshot(), fake_B_buffer: await trainer.fakeBBuffer.snapshot() },
+    buffers: { fake_A_buffer: await trainer.fakeABuffer.snapshotWith(read), fake_B_buffer: await trainer.fakeBBuffer.snapshotWith(read) },
   };
 }
 

@@ -150,12 +150,18 @@ export interface WriteSafetensorsOptions {
   dtype?: 'F32' | 'F16' | 'BF16';
 }
 
+/**
+ * A tensor's values, or a function that returns them when they are written: a view of memory
+ * that may move between the layout and the write (the WASM heap grows), taken afresh each time.
+ */
+export type TensorValues = Float32Array | (() => Float32Array);
+
 /** A file laid out but not yet written: its header (length prefix included) and where each tensor's bytes go. */
 export interface SafetensorsLayout {
   /** The 8-byte header length, then the JSON header padded to 8 bytes. */
   header: Uint8Array;
-  /** Each tensor's values and the file offset and byte count of its data. */
-  chunks: { values: Float32Array; at: number; bytes: number }[];
+  /** Each tensor's values (or where to find them when written) and the file offset and byte count of its data. */
+  chunks: { values: TensorValues; at: number; bytes: number }[];
   dtype: 'F32' | 'F16' | 'BF16';
   /** The whole file's size. */
   size: number;
@@ -163,7 +169,7 @@ export interface SafetensorsLayout {
 
 /** Checks a tensor map and lays it out as safetensors (in its key order), copying no tensor data. */
 export function layoutSafetensors(
-  tensors: Record<string, { data: Float32Array | ArrayLike<number>; shape: readonly number[] }>,
+  tensors: Record<string, { data: TensorValues | ArrayLike<number>; shape: readonly number[] }>,
   { metadata = {}, dtype = 'F32' }: WriteSafetensorsOptions = {},
 ): SafetensorsLayout {
   const fail = (detail: string, key?: string): never => {
@@ -186,10 +192,12 @@ export function layoutSafetensors(
     const shape = Array.isArray(t.shape) ? [...t.shape] : null;
     const n = shape ? safeNumel(shape) : -1;
     if (!shape || n < 0) fail(`shape ${JSON.stringify(t.shape)} is not a list of non-negative integers`, key);
-    const values = t.data instanceof Float32Array ? t.data : t.data && typeof t.data.length === 'number' ? Float32Array.from(t.data) : null;
+    const values: TensorValues | null =
+      t.data instanceof Float32Array || typeof t.data === 'function' ? t.data : t.data && typeof t.data.length === 'number' ? Float32Array.from(t.data) : null;
     if (!values) fail('data must be a Float32Array or an array of numbers', key);
-    if (values!.length !== n) fail(`shape ${JSON.stringify(shape)} needs ${n} values, data has ${values!.length}`, key);
-    const bytes = values!.length * DTYPE_SIZE[dtype];
+    const length = valuesOf(values!).length;
+    if (length !== n) fail(`shape ${JSON.stringify(shape)} needs ${n} values, data has ${length}`, key);
+    const bytes = length * DTYPE_SIZE[dtype];
     header[key] = { dtype, shape, data_offsets: [offset, offset + bytes] };
     chunks.push({ values: values!, at: offset, bytes });
     offset += bytes;
@@ -218,12 +226,17 @@ export function layoutSafetensors(
  * copy: a file writer hands it straight to the write), otherwise a fresh encoded buffer.
  */
 export function chunkBytes(layout: SafetensorsLayout, chunk: SafetensorsLayout['chunks'][number]): Uint8Array {
-  const { values } = chunk;
+  const values = valuesOf(chunk.values);
+  if (values.length * DTYPE_SIZE[layout.dtype] !== chunk.bytes) {
+    throw new WeightFormatError('safetensors', `a tensor's values changed size after the layout (${values.length} values for ${chunk.bytes} bytes)`);
+  }
   if (layout.dtype === 'F32' && LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const out = new Uint8Array(chunk.bytes);
   encodeFloat32Into(values, layout.dtype, out);
   return out;
 }
+
+const valuesOf = (v: TensorValues): Float32Array => (typeof v === 'function' ? v() : v);
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -239,6 +252,6 @@ export function writeSafetensors(
 export function layoutBytes(layout: SafetensorsLayout): Uint8Array {
   const out = new Uint8Array(layout.size);
   out.set(layout.header, 0);
-  for (const c of layout.chunks) encodeFloat32Into(c.values, layout.dtype, out.subarray(c.at, c.at + c.bytes));
+  for (const c of layout.chunks) encodeFloat32Into(valuesOf(c.values), layout.dtype, out.subarray(c.at, c.at + c.bytes));
   return out;
 }

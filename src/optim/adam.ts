@@ -26,14 +26,14 @@ export interface AdamParamState {
 }
 
 /** A plain snapshot of an Adam optimizer (values copied out), for checkpoints. */
-export interface AdamStateDict {
+export interface AdamStateDict<V = Float32Array> {
   lr: number;
   initialLr: number;
   betas: [number, number];
   eps: number;
   weightDecay: number;
   /** Per parameter, in the optimizer's parameter order; null for a parameter never updated. */
-  state: ({ step: number; expAvg: Float32Array; expAvgSq: Float32Array } | null)[];
+  state: ({ step: number; expAvg: V; expAvgSq: V } | null)[];
 }
 
 export class Adam {
@@ -120,10 +120,15 @@ export class Adam {
 
   /** A copy of the optimizer's hyperparameters and state, values read from the backend. */
   async stateDict(): Promise<AdamStateDict> {
-    const state: AdamStateDict['state'] = [];
+    return this.stateDictWith((t) => t.data());
+  }
+
+  /** @internal The state dict with each moment's values as `read` gives them (a checkpoint streamed from the heap). */
+  async stateDictWith<V>(read: (t: Tensor) => V | Promise<V>): Promise<AdamStateDict<V>> {
+    const state: AdamStateDict<V>['state'] = [];
     for (const p of this.params) {
       const s = this.state.get(p);
-      state.push(s ? { step: s.step, expAvg: await s.expAvg.data(), expAvgSq: await s.expAvgSq.data() } : null);
+      state.push(s ? { step: s.step, expAvg: await read(s.expAvg), expAvgSq: await read(s.expAvgSq) } : null);
     }
     return {
       lr: this.lr,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chunkBytes, layoutSafetensors, readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
-import { CheckpointError, writeSafetensorsFileAtomic } from '../../src/cyclegan/checkpoint.js';
+import { CheckpointError, writeSafetensorsFileAtomic, writeSafetensorsLayout } from '../../src/cyclegan/checkpoint.js';
 import { Rng } from '../../src/random/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cyclegan-st-stream-'));
@@ -59,13 +59,68 @@ describe('streamed safetensors', () => {
     writeFileSync(path, 'previous');
     const layout = layoutSafetensors(tensors(13));
     // The last tensor's storage is gone (its buffer transferred away) by the time it is written.
-    const last = layout.chunks[layout.chunks.length - 1];
-    structuredClone(last.values.buffer, { transfer: [last.values.buffer] });
+    const last = layout.chunks[layout.chunks.length - 1].values as Float32Array;
+    structuredClone(last.buffer, { transfer: [last.buffer] });
     const e = await writeSafetensorsFileAtomic(path, layout).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(CheckpointError);
     expect((e as Error).message).toMatch(/previous file there is unchanged/);
     expect(readFileSync(path, 'utf8')).toBe('previous');
     expect(readdirSync(dir).sort()).toEqual(['keep.safetensors', 'w.safetensors']);
+  });
+});
+
+describe('early flushes while streaming (writeSafetensorsLayout)', () => {
+  // 5 tensors of 24 MiB: a flush starts after the 3rd (72 MiB written) and the 6th would be next.
+  const big = () => {
+    const out: Record<string, { data: Float32Array; shape: number[] }> = {};
+    for (let i = 0; i < 5; i++) out[`t${i}`] = { data: new Float32Array(6 * 2 ** 20).fill(i + 0.5), shape: [6, 2 ** 20] };
+    return out;
+  };
+  /** A file handle that records its calls in order; flushes settle only when told. */
+  function fakeHandle(failWriteAt = -1) {
+    const calls: string[] = [];
+    const pending: (() => void)[] = [];
+    let writes = 0;
+    return {
+      calls,
+      pending,
+      async write(b: Uint8Array, offset: number, length: number) {
+        if (writes++ === failWriteAt) throw new Error('disk full');
+        calls.push('write');
+        return { bytesWritten: length };
+      },
+      datasync() {
+        calls.push('datasync');
+        return new Promise<void>((resolve) => pending.push(() => {
+          calls.push('flushed');
+          resolve();
+        }));
+      },
+    };
+  }
+
+  it('starts a flush every 64 MiB without waiting for it, and resolves only once it is done', async () => {
+    const fh = fakeHandle();
+    let resolved = false;
+    const done = writeSafetensorsLayout(fh, layoutSafetensors(big())).then(() => (resolved = true));
+    while (fh.calls.filter((c) => c === 'write').length < 6) await new Promise((r) => setImmediate(r));
+    // The header and all 5 tensors are written with the flush after the 3rd still running.
+    expect(fh.calls).toEqual(['write', 'write', 'write', 'write', 'datasync', 'write', 'write']);
+    expect(resolved).toBe(false);
+    fh.pending.forEach((f) => f());
+    await done;
+    expect(fh.calls.at(-1)).toBe('flushed');
+  });
+
+  it('a failed write waits for the running flush, then rejects with the write\'s error', async () => {
+    const fh = fakeHandle(5); // the header, 3 tensors (a flush starts), the 4th, then the 5th fails
+    let settled = false;
+    const done = writeSafetensorsLayout(fh, layoutSafetensors(big())).finally(() => (settled = true));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    fh.pending.forEach((f) => f());
+    await expect(done).rejects.toThrow('disk full');
+    expect(fh.calls.at(-1)).toBe('flushed');
   });
 });
 
