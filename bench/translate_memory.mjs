@@ -7,12 +7,16 @@
 // (VmHWM, which includes the WASM memory's touched pages), the schedule's segments and tiles, and
 // the wall time. Progress (with the memory so far) goes to stderr every PRINT_MS (30 s).
 // The 12-megapixel run takes many minutes and loads the machine: run it with `nice -n 10`.
-// Measured 2026-12-03 on the 2-core AMD EPYC machine, heavily loaded by other work (load 13-16):
+// Measured 2026-12-04 on the 2-core AMD EPYC machine, otherwise idle:
 //   nice -n 10 node bench/translate_memory.mjs 4000 3000 9 default auto 2
-//     store file (732 MiB), 35 front tiles x 4 passes, 9 blocks x 38 bands of 20 rows x 3 passes,
-//     80 back tiles x 3 passes: peak WASM memory 604 MiB, peak RSS 932 MiB, 1457 s.
-//   nice -n 10 node bench/translate_memory.mjs 1000 752 9 default auto 2
-//     store memory (46 MiB): peak WASM memory 450 MiB, peak RSS 846 MiB, 626 s.
+//     store file (732 MiB), 35 front tiles of 608x608 x 4 passes, 9 blocks x 38 bands of 20 rows
+//     x 3 passes, 35 back tiles of 152x152 x 3 passes: peak WASM memory 747 MiB, peak RSS
+//     1233 MiB, 463 s.
+//   node bench/translate_memory.mjs 1000 752 9 default auto 2
+//     untiled: peak WASM memory 817 MiB, peak RSS 882 MiB, 10 s.
+// (2026-12-03, when the upsampled activation still counted in the tile size and a 1000x752 photo
+// was tiled: 80 back tiles, 604 MiB / 932 MiB for 12 megapixels, 1457 s on a machine loaded by
+// other work; 1000x752 tiled 450 MiB / 846 MiB.)
 //   Residual bands sized to the whole budget instead of a quarter (84 rows) had reached 801 MiB
 //   of WASM memory and 1424 MiB RSS in the first block of the 12-megapixel run.
 import { readFileSync } from 'node:fs';

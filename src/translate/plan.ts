@@ -12,6 +12,7 @@ import { ReflectionPad2d, ZeroPad2d } from '../nn/padding.js';
 import { Sequential } from '../nn/sequential.js';
 import { Upsample } from '../nn/upsample.js';
 import { ResidualBlock } from '../cyclegan/residual_block.js';
+import { fusesWithUpsample } from '../cyclegan/upsample_conv_sequential.js';
 import { ResnetBlock } from '../cyclegan/resnet_generator.js';
 
 /** How one step maps one axis (rows or columns) of its input to its output. */
@@ -191,7 +192,12 @@ export function haloOf(steps: Step[], multiple: number): number {
   return Math.ceil(halo / multiple) * multiple;
 }
 
-/** Float32 values per input pixel of the largest activation, and the multiply-adds per input pixel. */
+/**
+ * Float32 values per input pixel of the largest activation, and the multiply-adds per input
+ * pixel. An Upsample followed by a 3x3 convolution that fuses with it has no activation of its
+ * own: both run as one upsampleConv2d (src/cyclegan/upsample_conv_sequential.ts, and tiles in
+ * ./segment.ts), so the upsampled tensor never exists.
+ */
 export function activationProfile(steps: Step[], inChannels: number): { floatsPerPixel: number; macsPerPixel: number; macsToNorm: number[] } {
   let channels = inChannels;
   let scale = 1;
@@ -199,7 +205,7 @@ export function activationProfile(steps: Step[], inChannels: number): { floatsPe
   let macs = 0;
   const macsToNorm: number[] = [];
   const walk = (list: Step[]): void => {
-    for (const s of list) {
+    for (const [i, s] of list.entries()) {
       if (s.kind === 'norm') macsToNorm[s.index] = macs;
       else if (s.kind === 'residual') walk(s.body);
       else {
@@ -209,7 +215,9 @@ export function activationProfile(steps: Step[], inChannels: number): { floatsPe
         if (a.type === 'up') scale *= a.f * a.f;
         macs += s.macs * (a.type === 'conv' ? scale * a.s * a.s : a.type === 'convT' ? scale / (a.s * a.s) : scale);
         if (s.outChannels !== null) channels = s.outChannels;
-        largest = Math.max(largest, channels * scale);
+        const next = list[i + 1];
+        const fused = s.module instanceof Upsample && next?.kind === 'layer' && fusesWithUpsample(s.module, next.module);
+        if (!fused) largest = Math.max(largest, channels * scale);
       }
     }
   };
@@ -220,8 +228,10 @@ export function activationProfile(steps: Step[], inChannels: number): { floatsPe
 /**
  * Peak bytes of a forward pass, in units of its largest activation: the layer's input and
  * output and the convolution's workspace. Measured on the WASM backend with
- * bench/translate_memory.mjs: a 591x591 forward of the seed's generator (largest activation
- * 128 floats a pixel, 171 MiB) grew the heap to 703 MiB, 4.1 of them.
+ * bench/translate_memory.mjs, untiled forwards of the seed's generator (largest activation 64
+ * floats a pixel, the full-size one after the fused upsampling): 600x452 grew the heap to 436
+ * MiB, 1000x752 to 817 MiB, 1200x900 to 1083 MiB, about 0.82 KiB a pixel (3.2 activations)
+ * over some 220 MiB of weights and buffers.
  */
 export const PEAK_ACTIVATIONS = 4;
 
