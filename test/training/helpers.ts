@@ -36,7 +36,7 @@ export interface TorchRun {
 }
 
 /** Runs `torch_cyclegan.py CMD config.json DIR` in a fresh temporary directory. */
-export function runTorch(cmd: 'train' | 'lambda_lr', config: unknown): TorchRun {
+export function runTorch(cmd: 'train' | 'sensitivity' | 'lambda_lr', config: unknown): TorchRun {
   const dir = mkdtempSync(join(tmpdir(), 'cyclegan-train-'));
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   execFileSync(PYTHON, [SCRIPT, cmd, join(dir, 'config.json'), dir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });

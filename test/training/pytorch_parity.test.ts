@@ -16,10 +16,15 @@
 // - Steps 1..5 free-running. Adam's first step moves every weight by +-lr whatever the size of
 //   its gradient, so gradients at rounding level get a random sign, and the GAN losses amplify
 //   that: PyTorch's float32 run drifts from its own float64 run by 2e-3 (lossD) and 1e-2
-//   (lossGAN) within 5 steps, and from a float32 run whose initial weights moved by one rounding
-//   (1e-7) about as much. The test makes that second run live (the "sensitivity" run) and holds
-//   ours to the spec's 1e-3, or, where PyTorch itself moves farther than that under a one-
-//   rounding change, to a small multiple of PyTorch's own spread.
+//   (lossGAN) within 5 steps, and from float32 runs whose initial weights moved by one rounding
+//   (1e-7) about as much, but how far is heavy-tailed: over 6 such runs (perturbation seeds),
+//   lossD at step 5 moved by anything from 7e-5 to 2.4e-2 (AMD EPYC family 26). So the test makes
+//   an ensemble of SENSITIVITY_SEEDS.length such runs live, takes PyTorch's spread as the largest
+//   distance between any two of its float32 runs (the reference and the ensemble), and holds ours
+//   to the spec's 1e-3, or, where PyTorch itself moves farther than that, to SPREAD_MULTIPLE
+//   times that spread. (With one sensitivity run, a quiet draw gave a spread of 5.9e-4 at step 4
+//   on that CPU, where our lossD was 7e-3 from PyTorch's and other draws of PyTorch's own were
+//   7.7e-3 from it: the premise, not the loop, failed.)
 // Parameterised by backend (test/training/backends.ts: test/helpers/backends.ts's list, WebGPU
 // on a hardware adapter). Without torch the test is skipped with the reason, except under
 // CI=true where it fails.
@@ -33,6 +38,10 @@ const torch = probeTorch();
 const STEPS = 5;
 const NETS = ['G_AB', 'G_BA', 'D_A', 'D_B'] as const;
 const LOSSES = ['lossG', 'lossD', 'lossGAN', 'lossCycle', 'lossIdentity'] as const;
+/** Perturbation seeds of PyTorch's sensitivity runs (about 5 s each, in one process). */
+const SENSITIVITY_SEEDS = [1, 2, 3, 4, 5, 6];
+/** Ours may be this many times PyTorch's largest float32-to-float32 distance from its reference. */
+const SPREAD_MULTIPLE = 3;
 const CONFIG = {
   seed: 11,
   channels: 3,
@@ -98,7 +107,7 @@ describe.skipIf(!torch.ok && !torch.required)(`training equals PyTorch-GAN's cyc
     if (!torch.ok) throw new Error(`CI=true requires PyTorch: ${torch.reason}`);
     t32 = runTorch('train', { ...CONFIG, dump_step1: true });
     t64 = runTorch('train', { ...CONFIG, dump_step1: true, dtype: 'float64', max_steps: 1 });
-    tp = runTorch('train', { ...CONFIG, perturb: 1e-7 });
+    tp = runTorch('sensitivity', { ...CONFIG, perturb: 1e-7, perturb_seeds: SENSITIVITY_SEEDS });
   }, 600_000);
   afterAll(() => {
     t32?.cleanup();
@@ -169,7 +178,9 @@ describe.skipIf(!torch.ok && !torch.required)(`training equals PyTorch-GAN's cyc
         expect(result.steps).toBe(STEPS);
 
         const ref32 = t32.json<{ steps: TorchStep[] }>('result.json').steps;
-        const refP = tp.json<{ steps: TorchStep[] }>('result.json').steps;
+        const refsP = SENSITIVITY_SEEDS.map((seed) => tp.json<{ steps: TorchStep[] }>(`${seed}/result.json`).steps);
+        // PyTorch's float32 runs: the reference first, then the sensitivity ensemble.
+        const torchRuns = [ref32, ...refsP];
         const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
         const skipped = new Set(NETS.flatMap((name) => [...normalizedBiases(trainer[name])].map((k) => `${name}.${k}`)));
         const report: string[] = [];
@@ -245,21 +256,32 @@ describe.skipIf(!torch.ok && !torch.required)(`training equals PyTorch-GAN's cyc
 
         // ---- steps 1..5, free-running
         const CHECKED = ['lossG', 'lossD', 'lossCycle', 'lossIdentity'] as const;
+        /** The largest relative distance between two of PyTorch's float32 runs in `q` at step k. */
+        const torchSpread = (k: number, q: (typeof LOSSES)[number]): number => {
+          let most = 0;
+          for (const [i, a] of torchRuns.entries()) for (const b of torchRuns.slice(i + 1)) most = Math.max(most, rel(b[k][q], a[k][q]));
+          return most;
+        };
         let spread = 0; // PyTorch's largest relative change of a checked loss so far under a one-rounding change
         for (let k = 0; k < STEPS; k++) {
+          for (const run of torchRuns) {
+            expect([run[k].epoch, run[k].batch, run[k].lr]).toEqual([ref32[k].epoch, ref32[k].batch, ref32[k].lr]);
+          }
           expect([steps[k].epoch, steps[k].batch]).toEqual([ref32[k].epoch, ref32[k].batch]);
           expect(steps[k].lr).toBe(ref32[k].lr);
-          spread = Math.max(spread, ...CHECKED.map((q) => rel(refP[k][q], ref32[k][q])));
-          const tol = Math.max(1e-3, 4 * spread);
+          spread = Math.max(spread, ...CHECKED.map((q) => torchSpread(k, q)));
+          const tol = Math.max(1e-3, SPREAD_MULTIPLE * spread);
           const errs = LOSSES.map((q) => rel(steps[k][q], ref32[k][q]));
           report.push(
             `step ${k + 1}: ${LOSSES.map((q, i) => `${q} ${errs[i].toExponential(1)}`).join(', ')}; ` +
-              `PyTorch's spread ${spread.toExponential(1)} (lossGAN ${rel(refP[k].lossGAN, ref32[k].lossGAN).toExponential(1)})`,
+              `PyTorch's spread ${spread.toExponential(1)} (lossGAN ${torchSpread(k, 'lossGAN').toExponential(1)}), ours / spread ` +
+              `${(Math.max(...CHECKED.map((q) => rel(steps[k][q], ref32[k][q]))) / spread).toFixed(2)}`,
           );
           for (const q of CHECKED) expect(rel(steps[k][q], ref32[k][q]), `step ${k + 1} ${q}`).toBeLessThan(tol);
         }
         const final32 = t32.read('final.safetensors');
-        const finalP = tp.read('final.safetensors');
+        const finalsP = SENSITIVITY_SEEDS.map((seed) => tp.read(`${seed}/final.safetensors`));
+        const finals = [final32, ...finalsP];
         const ours: Plain = {};
         for (const name of NETS) {
           for (const [k, t] of trainer[name].namedParameters()) ours[`${name}.${k}`] = { data: await t.data(), shape: [...t.shape] };
@@ -267,9 +289,11 @@ describe.skipIf(!torch.ok && !torch.required)(`training equals PyTorch-GAN's cyc
         for (const name of NETS) {
           const keys = Object.keys(ours).filter((k) => k.startsWith(`${name}.`) && !skipped.has(k));
           const ourErr = l2Rel(ours, final32, keys);
-          const drift = l2Rel(finalP, final32, keys);
+          // PyTorch's largest distance between two of its float32 runs' weights.
+          let drift = 0;
+          for (const [i, a] of finals.entries()) for (const b of finals.slice(i + 1)) drift = Math.max(drift, l2Rel(b, a, keys));
           report.push(`weights after ${STEPS} steps, ${name}: ||ours - torch|| / ||torch|| ${ourErr.toExponential(1)}; PyTorch's spread ${drift.toExponential(1)}`);
-          expect(ourErr, `${name} weights`).toBeLessThan(Math.max(1e-3, 3 * drift));
+          expect(ourErr, `${name} weights`).toBeLessThan(Math.max(1e-3, SPREAD_MULTIPLE * drift));
           // The normalised-away biases hold only rounding noise, in PyTorch's float32 run too.
           for (const key of Object.keys(ours).filter((k) => k.startsWith(`${name}.`) && skipped.has(k))) {
             expect(maxAbs(ours[key].data), key).toBeLessThan(2 * maxAbs(final32[key].data) + CONFIG.lr);
