@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtinDataset, chwToRgba, CycleGANTrainer, encodePng, rgbaToChw } from '../../src/index.js';
 import { withConsole } from '../helpers/chromium.js';
-import { browserSkipped, openSession, PAGES, ROOT, type Session } from './env.js';
+import { browserSkipped, chromiumProbe, openSession, PAGES, ROOT, type Session } from './env.js';
 import { referenceEngine } from './reference.js';
 
 const SIZE = 32;
@@ -54,7 +54,7 @@ describe("docs/web.md's page example", () => {
     expect(readFileSync(join(ROOT, 'docs', 'web.md'), 'utf8').includes(page), 'docs/web.md must contain test/browser/pages/readme.html verbatim').toBe(true);
   });
 
-  it.skipIf(browserSkipped)('trains in a worker and draws the translation Node computes', async () => {
+  it.skipIf(browserSkipped)(`trains in a worker and draws the translation Node computes${browserSkipped ? ` (skipped outside CI: ${chromiumProbe.reason})` : ''}`, async () => {
     const rgba = photo();
     const expected = await inNode(rgba);
     dir = mkdtempSync(join(tmpdir(), 'cyclegan-readme-'));

@@ -47,7 +47,7 @@ function relErr(a: Float32Array, b: Float32Array): number {
 }
 
 describe('translate of any size, in-thread', () => {
-  it.skipIf(!haveTorch)("a 451x300 photo: the trainer's output is 451x300 and equals PyTorch on the padded image, cropped", async () => {
+  it.skipIf(!haveTorch)(`a 451x300 photo: the trainer's output is 451x300 and equals PyTorch on the padded image, cropped${haveTorch ? '' : ` (skipped outside CI: ${PYTHON} cannot import torch)`}`, async () => {
     const [h, w] = [300, 451];
     const xData = photo(21, h, w);
     const x = engine.tensor(xData, [3, h, w]);

@@ -51,7 +51,7 @@ function worstLevel(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-describe.skipIf(!haveCli)(`translate command (${CLI})`, () => {
+describe.skipIf(!haveCli)(`translate command (${existsSync(CLI) ? CLI : `${CLI} not built: skipped outside CI, run npm run build`})`, () => {
   let tmp: string;
   let engine: Engine;
   let gen: GeneratorResNet;
